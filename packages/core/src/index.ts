@@ -1,0 +1,39 @@
+export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
+export { Backoff, type BackoffOptions } from "./backoff.js";
+export { monotonicMicros, nowMicros } from "./clock.js";
+export {
+  type CompressionName,
+  CompressionType,
+  type Compressor,
+  compressionNames,
+  type Decompressor,
+} from "./compression.js";
+export type { Connection, ConnectionHandler, ConnectionStats } from "./connection.js";
+export { readExactly } from "./connection-io.js";
+export { ErrorCode, isMsgError, MsgError, toMsgError } from "./errors.js";
+export type { ConnectionHook, HookContext } from "./hook.js";
+export {
+  createLogger,
+  type Logger,
+  LogLevel,
+  type LogLevelName,
+  type LogRecord,
+  type LogSink,
+  setLogLevel,
+  setLogSink,
+} from "./logger.js";
+export type {
+  PublisherStats,
+  PubSocketStats,
+  RepSocketStats,
+  ReqSocketStats,
+  SubSocketStats,
+} from "./stats.js";
+export { StreamConnection, type StreamConnectionInfo } from "./stream-connection.js";
+export type {
+  ConnectOptions,
+  Listener,
+  PendingConnection,
+  Transport,
+  TransportControl,
+} from "./transport.js";

@@ -1,0 +1,156 @@
+/**
+ * Namespaced logging, silent by default. Enable it with the environment variable `MSG_LOG`, much like
+ * `RUST_LOG` in msg-rs:
+ *
+ *   MSG_LOG=debug                    every namespace at debug and above
+ *   MSG_LOG=socket=debug,wire=trace  per namespace (a namespace matches itself and its children:
+ *                                    `socket` covers `socket.req`)
+ *   MSG_LOG=warn,socket.rep=trace    a default level plus overrides
+ *
+ * Records go to stderr as one line each, or to the user's own logger through {@link setLogSink}.
+ */
+export const LogLevel = { error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
+export type LogLevelName = keyof typeof LogLevel;
+
+export interface LogRecord {
+  level: LogLevelName;
+  namespace: string;
+  message: string;
+  fields?: Record<string, unknown>;
+  /** Milliseconds since the UNIX epoch. */
+  time: number;
+}
+
+export type LogSink = (record: LogRecord) => void;
+
+export interface Logger {
+  readonly namespace: string;
+  /** True when records at `level` would be emitted: guard expensive field computation with it. */
+  enabled(level: LogLevelName): boolean;
+  error(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+  trace(message: string, fields?: Record<string, unknown>): void;
+  /** A logger for a sub-namespace: `socket` → `socket.req`. */
+  child(name: string): Logger;
+}
+
+interface LevelRule {
+  prefix: string;
+  level: number;
+}
+
+let rules: LevelRule[] = [];
+let defaultLevel = 0;
+let sink: LogSink = stderrSink;
+/** Bumped on every configuration change so loggers re-resolve their cached threshold. */
+let generation = 0;
+
+/**
+ * Sets levels from a spec in the `MSG_LOG` syntax; `undefined` or empty turns logging off.
+ * Called once at load with `process.env.MSG_LOG`.
+ */
+export function setLogLevel(spec: string | undefined): void {
+  rules = [];
+  defaultLevel = 0;
+  for (const part of (spec ?? "").split(",")) {
+    const item = part.trim();
+    if (!item) continue;
+    const eq = item.indexOf("=");
+    if (eq === -1) {
+      defaultLevel = levelNumber(item);
+      continue;
+    }
+    rules.push({ prefix: item.slice(0, eq).trim(), level: levelNumber(item.slice(eq + 1).trim()) });
+  }
+  // Most specific namespace first.
+  rules.sort((a, b) => b.prefix.length - a.prefix.length);
+  generation++;
+}
+
+/** Sends records to `customSink` instead of stderr (pass undefined to go back to stderr). */
+export function setLogSink(customSink: LogSink | undefined): void {
+  sink = customSink ?? stderrSink;
+}
+
+export function createLogger(namespace: string): Logger {
+  return new NamespacedLogger(namespace);
+}
+
+function levelNumber(name: string): number {
+  const level = LogLevel[name.toLowerCase() as LogLevelName];
+  if (level !== undefined) return level;
+  return name === "off" ? 0 : 0;
+}
+
+function thresholdFor(namespace: string): number {
+  for (const rule of rules) {
+    if (namespace === rule.prefix || namespace.startsWith(`${rule.prefix}.`)) return rule.level;
+  }
+  return defaultLevel;
+}
+
+function stderrSink(record: LogRecord): void {
+  const fields = record.fields ? ` ${safeJson(record.fields)}` : "";
+  process.stderr.write(
+    `${new Date(record.time).toISOString()} ${record.level.toUpperCase().padEnd(5)} ${record.namespace}: ${record.message}${fields}\n`,
+  );
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v) =>
+      typeof v === "bigint" ? v.toString() : v instanceof Error ? `${v.name}: ${v.message}` : v,
+    );
+  } catch {
+    return "[unserialisable fields]";
+  }
+}
+
+class NamespacedLogger implements Logger {
+  readonly namespace: string;
+  #threshold = 0;
+  #generation = -1;
+
+  constructor(namespace: string) {
+    this.namespace = namespace;
+  }
+
+  enabled(level: LogLevelName): boolean {
+    if (this.#generation !== generation) {
+      this.#threshold = thresholdFor(this.namespace);
+      this.#generation = generation;
+    }
+    return LogLevel[level] <= this.#threshold;
+  }
+
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.#log("error", message, fields);
+  }
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.#log("warn", message, fields);
+  }
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.#log("info", message, fields);
+  }
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.#log("debug", message, fields);
+  }
+  trace(message: string, fields?: Record<string, unknown>): void {
+    this.#log("trace", message, fields);
+  }
+
+  child(name: string): Logger {
+    return new NamespacedLogger(`${this.namespace}.${name}`);
+  }
+
+  #log(level: LogLevelName, message: string, fields?: Record<string, unknown>): void {
+    if (!this.enabled(level)) return;
+    const record: LogRecord = { level, namespace: this.namespace, message, time: Date.now() };
+    if (fields) record.fields = fields;
+    sink(record);
+  }
+}
+
+setLogLevel(typeof process !== "undefined" ? process.env.MSG_LOG : undefined);

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// The one entry point behind `npm start`, `npm test`, `npm run build|bench|lint`.
+// A fresh machine has only Node and npm, so this script brings everything else itself:
+// pnpm (pinned, installed into .tools/), the workspace's dependencies (from the lockfile), then the build.
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pnpmVersion = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).packageManager.split("@")[1];
+const toolsDir = join(root, ".tools");
+const pnpmBin = join(toolsDir, "node_modules", "pnpm", "bin", "pnpm.cjs");
+
+const env = {
+  ...process.env,
+  // turbo looks pnpm up on PATH.
+  PATH: `${join(toolsDir, "node_modules", ".bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
+  TURBO_TELEMETRY_DISABLED: "1",
+  DO_NOT_TRACK: "1",
+  // node-gyp fallbacks (e.g. @mongodb-js/zstd) build against Node's own headers, never a download.
+  npm_config_nodedir: process.env.npm_config_nodedir ?? "/usr",
+};
+
+function run(cmd, args, opts = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: "inherit", env, ...opts });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function must(cmd, args, what) {
+  const status = run(cmd, args);
+  if (status !== 0) {
+    console.error(`\n[msg] ${what} failed (exit ${status})`);
+    process.exit(status);
+  }
+}
+
+function pnpm(args, what) {
+  must(process.execPath, [pnpmBin, ...args], what);
+}
+
+function ensurePnpm() {
+  if (existsSync(pnpmBin)) {
+    const installed = JSON.parse(
+      readFileSync(join(toolsDir, "node_modules", "pnpm", "package.json"), "utf8"),
+    );
+    if (installed.version === pnpmVersion) return;
+  }
+  console.log(`[msg] installing pnpm ${pnpmVersion} into .tools/`);
+  must(
+    "npm",
+    [
+      "install",
+      "--prefix",
+      toolsDir,
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      `pnpm@${pnpmVersion}`,
+    ],
+    "installing pnpm",
+  );
+}
+
+function ensureDependencies() {
+  // --frozen-lockfile: a clean clone installs exactly what was tested.
+  pnpm(["install", "--frozen-lockfile", "--reporter=append-only"], "pnpm install");
+}
+
+const task = process.argv[2];
+ensurePnpm();
+ensureDependencies();
+switch (task) {
+  case "build":
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    break;
+  case "lint":
+    pnpm(["exec", "biome", "check", "."], "lint");
+    break;
+  case "test":
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    pnpm(["exec", "biome", "check", "."], "lint");
+    process.exit(run(process.execPath, [join(root, "scripts", "test-all.mjs")]));
+    break;
+  case "start":
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    process.exit(run(process.execPath, [join(root, "packages", "msg", "dist", "cli.js"), "tour"]));
+    break;
+  case "bench":
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    process.exit(run(process.execPath, [join(root, "benchmarks", "run.mjs"), ...process.argv.slice(3)]));
+    break;
+  default:
+    console.error("usage: node scripts/run.mjs start|test|build|bench|lint");
+    process.exit(2);
+}

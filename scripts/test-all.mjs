@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Runs every package's tests in one vitest run (the root config lists the packages as projects),
+// then prints the plain closing line CI reads: "N passed, N failed".
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const report = join(root, ".vitest-report.json");
+rmSync(report, { force: true });
+
+const vitest = join(root, "node_modules", "vitest", "vitest.mjs");
+const result = spawnSync(
+  process.execPath,
+  [
+    vitest,
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
+  { cwd: root, stdio: "inherit" },
+);
+
+if (!existsSync(report)) {
+  console.log("0 passed, 1 failed");
+  console.error("[msg] vitest wrote no report; it did not run to completion");
+  process.exit(1);
+}
+const summary = JSON.parse(readFileSync(report, "utf8"));
+const passed = summary.numPassedTests ?? 0;
+// A file that fails before its tests run (an import error) has no test results: count it as one failure.
+const brokenFiles = (summary.testResults ?? []).filter(
+  (file) => file.status === "failed" && (file.assertionResults ?? []).length === 0,
+).length;
+const failed = (summary.numFailedTests ?? 0) + brokenFiles;
+const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+const ok = result.status === 0 && failed === 0 && passed > 0;
+process.exit(ok ? 0 : 1);
