@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: "node20",
   platform: "node",
+  // import.meta.url in the CJS build too: the lazy loader of the native codecs uses createRequire with it.
+  shims: true,
 });

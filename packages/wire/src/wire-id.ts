@@ -1,0 +1,3 @@
+/** The first byte of every frame names its protocol (PROTOCOL §1). */
+export const WireId = { Auth: 0x01, ReqRep: 0x02, PubSub: 0x03 } as const;
+export type WireId = (typeof WireId)[keyof typeof WireId];
