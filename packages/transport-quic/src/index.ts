@@ -1,2 +1,5 @@
-// Not built yet: see this package's README for the issue that fills it.
-export {};
+export { QUIC } from "./connection.js";
+export { CloseCode } from "./library.js";
+export { QuicListener, type QuicListenerStats } from "./listener.js";
+export { type Pem, type QuicTransportOptions, quicDefaults } from "./options.js";
+export { QuicTransport } from "./transport.js";

@@ -1,0 +1,42 @@
+import { type Connection, StreamConnection } from "@msg/core";
+import { CloseCode, type QuicSession, type QuicStreamPair } from "./library.js";
+import { WebStreamDuplex } from "./web-stream-duplex.js";
+
+export interface QuicConnectionSettings {
+  readChunkSize: number;
+  writeHighWaterMark: number;
+  closeLinger: number;
+}
+
+/** The transport name, also `Connection.transport`. */
+export const QUIC = "quic";
+
+/**
+ * Wraps a QUIC session's one stream into a core {@link Connection}. The connection's lifetime is the
+ * session's: when the stream is done the QUIC connection closes, and when the QUIC connection closes the
+ * stream ends (orderly) or fails (`connection_lost`).
+ */
+export function createQuicConnection(
+  session: QuicSession,
+  stream: QuicStreamPair,
+  settings: QuicConnectionSettings,
+): Connection {
+  const duplex = new WebStreamDuplex(stream, {
+    readableHighWaterMark: settings.readChunkSize,
+    writableHighWaterMark: settings.writeHighWaterMark,
+    translateError: (error) => session.streamError(error),
+  });
+  duplex.once("close", () => {
+    const orderly = duplex.readableEnded && duplex.writableFinished && !duplex.errored;
+    // After an orderly end both ways, give the peer time to acknowledge our last bytes: closing at once
+    // would discard them. destroy() closes at once, as a TCP reset would.
+    if (orderly) session.closeWhenDelivered(settings.closeLinger);
+    else session.close(duplex.errored ? CloseCode.Error : CloseCode.Normal);
+  });
+  return new StreamConnection(duplex, {
+    transport: QUIC,
+    localAddress: session.localAddress,
+    remoteAddress: session.remoteAddress,
+    extraStats: () => session.stats(),
+  });
+}

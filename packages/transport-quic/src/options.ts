@@ -1,0 +1,146 @@
+import { ErrorCode, MsgError } from "@msg/core";
+
+/** PEM text, or PEM bytes. */
+export type Pem = string | Uint8Array;
+
+/**
+ * Options of {@link QuicTransport}. One transport object serves both sides: the server options apply to
+ * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (PROTOCOL §7).
+ */
+export interface QuicTransportOptions {
+  // --- Server (bind) ---
+
+  /**
+   * Server certificate chain in PEM, leaf first; requires `key`.
+   * Default: a fresh self-signed ECDSA P-256 certificate for `localhost`, generated at each `bind` (what
+   * msg-rs does at start-up).
+   */
+  cert?: Pem;
+  /** Private key of `cert` in PEM. Default: generated with the self-signed certificate. */
+  key?: Pem;
+  /**
+   * How long an accepted QUIC connection may wait for its client's stream (and for `accept()`) before it
+   * is closed and counted in `stats().timedOut`. The stream only becomes visible once the client writes
+   * (see README), so a client that stays silent longer than this is dropped and must reconnect.
+   * Default 60000 ms; `Infinity` disables it.
+   */
+  firstStreamTimeout?: number;
+  /**
+   * How many handshaken connections may wait for their first stream at once. Beyond that new connections
+   * are closed at once and counted in `stats().refusedFull`. Default 1024.
+   */
+  maxPendingConnections?: number;
+
+  // --- Client (connect) ---
+
+  /**
+   * Verify the server's certificate chain against `ca` and its name against `servername`.
+   * Default false: like msg-rs, the client accepts any certificate (TLS 1.3 handshake signatures are still
+   * checked, so the channel is encrypted but the server is not authenticated).
+   */
+  verifyPeer?: boolean;
+  /** CA certificates (PEM) trusted when `verifyPeer` is on. Default: the system's CA store. */
+  ca?: Pem | Pem[];
+  /**
+   * Server name sent in SNI and matched against the certificate when `verifyPeer` is on.
+   * Default: the host of the address when it is a DNS name, `localhost` when it is an IP literal
+   * (msg-rs's self-signed certificates name `localhost`).
+   */
+  servername?: string;
+  /**
+   * Maximum time for `connect` to complete the QUIC handshake. UDP gives no "connection refused", so
+   * connecting to an address where nothing listens fails only when this expires (`connect_failed`).
+   * Default 10000 ms.
+   */
+  handshakeTimeout?: number;
+
+  // --- Both sides ---
+
+  /** ALPN protocol identifier offered and required. Default `msg` (msg-rs). */
+  alpn?: string;
+  /** Interval of keep-alive PINGs on an otherwise idle connection, in ms; 0 disables. Default 10000. */
+  keepAliveInterval?: number;
+  /**
+   * Idle timeout in ms: a connection that receives nothing for this long is closed (`connection_lost`).
+   * Must be above `keepAliveInterval`; 0 means no idle timeout. Default 300000 (msg-rs).
+   */
+  idleTimeout?: number;
+  /**
+   * Largest UDP payload sent, in bytes (msg-rs: `initial_mtu` 1460). The library does no path MTU
+   * discovery, so this is also the maximum; lower it (down to 1200) on paths with a smaller MTU, e.g.
+   * IPv6 over a 1500-byte link needs at most 1452. Default 1460.
+   */
+  initialMtu?: number;
+  /** Size of each read from the QUIC stream, in bytes. Default 65536. */
+  readChunkSize?: number;
+  /** Bytes buffered on the write side before `write` returns false. Default 65536. */
+  writeHighWaterMark?: number;
+  /**
+   * After both sides have ended the stream cleanly, how long to wait at most for the peer to acknowledge
+   * the last bytes before the connection is closed (closing earlier would discard them). Default 2000 ms.
+   */
+  closeLinger?: number;
+}
+
+export type ResolvedQuicOptions = Required<Omit<QuicTransportOptions, "cert" | "key" | "ca" | "servername">> &
+  Pick<QuicTransportOptions, "cert" | "key" | "ca" | "servername">;
+
+export const quicDefaults = {
+  firstStreamTimeout: 60_000,
+  maxPendingConnections: 1024,
+  verifyPeer: false,
+  handshakeTimeout: 10_000,
+  alpn: "msg",
+  keepAliveInterval: 10_000,
+  idleTimeout: 300_000,
+  initialMtu: 1460,
+  readChunkSize: 65_536,
+  writeHighWaterMark: 65_536,
+  closeLinger: 2_000,
+} as const satisfies Partial<QuicTransportOptions>;
+
+/** setTimeout's largest delay; longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Applies defaults and checks ranges; throws a MsgError `invalid_argument`. */
+export function resolveQuicOptions(options: QuicTransportOptions = {}): ResolvedQuicOptions {
+  const resolved: ResolvedQuicOptions = { ...quicDefaults, ...withoutUndefined(options) };
+  const fail = (why: string) => new MsgError(ErrorCode.InvalidArgument, `QUIC transport option ${why}`);
+  if ((resolved.cert === undefined) !== (resolved.key === undefined)) {
+    throw fail("`cert` and `key` must be given together");
+  }
+  if (resolved.alpn.length === 0 || Buffer.byteLength(resolved.alpn) > 255) {
+    throw fail("`alpn` must be 1 to 255 bytes");
+  }
+  checkInteger(resolved.keepAliveInterval, "keepAliveInterval", 0, fail);
+  checkInteger(resolved.idleTimeout, "idleTimeout", 0, fail);
+  if (resolved.idleTimeout > 0 && resolved.keepAliveInterval >= resolved.idleTimeout) {
+    throw fail("`keepAliveInterval` must be below `idleTimeout`");
+  }
+  checkInteger(resolved.initialMtu, "initialMtu", 1200, fail, 65527);
+  checkInteger(resolved.readChunkSize, "readChunkSize", 1, fail);
+  checkInteger(resolved.writeHighWaterMark, "writeHighWaterMark", 1, fail);
+  checkInteger(resolved.handshakeTimeout, "handshakeTimeout", 1, fail, MAX_TIMER_MS);
+  checkInteger(resolved.closeLinger, "closeLinger", 0, fail, MAX_TIMER_MS);
+  checkInteger(resolved.maxPendingConnections, "maxPendingConnections", 1, fail);
+  if (resolved.firstStreamTimeout !== Number.POSITIVE_INFINITY) {
+    checkInteger(resolved.firstStreamTimeout, "firstStreamTimeout", 1, fail, MAX_TIMER_MS);
+  }
+  return resolved;
+}
+
+function checkInteger(
+  value: number,
+  name: string,
+  min: number,
+  fail: (why: string) => MsgError,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw fail(`\`${name}\` must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
