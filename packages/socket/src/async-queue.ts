@@ -1,0 +1,76 @@
+/**
+ * A bounded hand-off between a socket's receive path and the application's `for await` loop.
+ * Producers check `full` and apply backpressure (stop reading) or drop and count; the queue itself
+ * never grows past `capacity`. Several loops may pull from one queue: each item goes to one of them.
+ */
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  readonly capacity: number;
+  #items: T[] = [];
+  #head = 0;
+  #waiters: ((result: IteratorResult<T>) => void)[] = [];
+  #ended = false;
+  readonly #onSpace: (() => void) | undefined;
+
+  /** `onSpace` runs when a pull frees room after the queue had been full. */
+  constructor(capacity: number, onSpace?: () => void) {
+    this.capacity = capacity;
+    this.#onSpace = onSpace;
+  }
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get full(): boolean {
+    return this.length >= this.capacity;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Adds an item; returns false (and drops it) when the queue is full or ended. */
+  push(item: T): boolean {
+    if (this.#ended) return false;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      waiter({ value: item, done: false });
+      return true;
+    }
+    if (this.full) return false;
+    this.#items.push(item);
+    return true;
+  }
+
+  /** Ends iteration: waiting loops finish, queued items are discarded. */
+  end(): void {
+    this.#ended = true;
+    this.#items = [];
+    this.#head = 0;
+    for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.length > 0) {
+      const wasFull = this.full;
+      const value = this.#items[this.#head]!;
+      this.#items[this.#head] = undefined as T;
+      this.#head++;
+      if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+        this.#items = this.#items.slice(this.#head);
+        this.#head = 0;
+      }
+      if (wasFull) this.#onSpace?.();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => this.next(),
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+}

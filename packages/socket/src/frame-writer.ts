@@ -1,0 +1,189 @@
+import { type Connection, monotonicMicros } from "@msg/core";
+import {
+  PUBSUB_FIXED_HEADER_SIZE,
+  REQREP_HEADER_SIZE,
+  writePubSubHeader,
+  writeReqRepHeader,
+} from "@msg/wire";
+
+/** Payloads at least this large are written as their own chunk instead of being copied into the batch. */
+const ZERO_COPY_THRESHOLD = 16 * 1024;
+
+/**
+ * Coalesces the frames sent on one connection into few large writes (see WriteBufferOptions).
+ *
+ * Frames are encoded straight into a batch buffer; large payloads go out as their own chunk, without a
+ * copy. While the transport pushes back (`write` returned false), frames stay here, and the owner sees
+ * `queuedBytes`/`queuedFrames` to apply its own limit: the writer never decides to drop anything.
+ */
+export class FrameWriter {
+  readonly #connection: Connection;
+  readonly #batchSize: number;
+  readonly #lingerUs: number;
+  readonly #onDrain: (() => void) | undefined;
+
+  /** Current batch being filled; a fresh one after each hand-off, since the transport keeps a reference. */
+  #batch: Buffer;
+  #batchUsed = 0;
+  #batchFrames = 0;
+  /** Finished chunks waiting for the transport to drain. */
+  #backlog: Uint8Array[] = [];
+  #backlogBytes = 0;
+  #backlogFrames = 0;
+  #blocked = false;
+  #flushScheduled = false;
+  #firstPendingAt = 0;
+  #appendedSinceCheck = false;
+  #closed = false;
+
+  constructor(connection: Connection, buffer: { size: number; lingerUs: number }, onDrain?: () => void) {
+    this.#connection = connection;
+    this.#batchSize = Math.max(1024, buffer.size);
+    this.#lingerUs = Math.max(0, buffer.lingerUs);
+    this.#onDrain = onDrain;
+    this.#batch = Buffer.allocUnsafe(this.#batchSize);
+  }
+
+  /** Bytes held here, not yet handed to the transport. */
+  get queuedBytes(): number {
+    return this.#backlogBytes + this.#batchUsed;
+  }
+
+  /** Frames held here, not yet handed to the transport. */
+  get queuedFrames(): number {
+    return this.#backlogFrames + this.#batchFrames;
+  }
+
+  /** True while the transport is pushing back. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  writeReqRep(compression: number, id: number, payload: Uint8Array): void {
+    const offset = this.#reserve(REQREP_HEADER_SIZE, payload.byteLength);
+    this.#batchUsed = writeReqRepHeader(this.#batch, offset, compression, id, payload.byteLength);
+    this.#appendPayload(payload);
+  }
+
+  writePubSub(
+    compression: number,
+    topic: Uint8Array,
+    timestamp: number,
+    seq: number,
+    payload: Uint8Array,
+  ): void {
+    const offset = this.#reserve(PUBSUB_FIXED_HEADER_SIZE + topic.byteLength, payload.byteLength);
+    this.#batchUsed = writePubSubHeader(
+      this.#batch,
+      offset,
+      compression,
+      topic,
+      timestamp,
+      seq,
+      payload.byteLength,
+    );
+    this.#appendPayload(payload);
+  }
+
+  /** Hands everything to the transport now (as far as it accepts). */
+  flush(): void {
+    this.#sealBatch();
+    this.#drainBacklog();
+  }
+
+  /** Called by the connection's handler on `onDrain`. */
+  handleDrain(): void {
+    this.#blocked = false;
+    this.#drainBacklog();
+    if (!this.#blocked && this.queuedBytes === 0) this.#onDrain?.();
+  }
+
+  /** Drops everything held and stops scheduling flushes. */
+  close(): void {
+    this.#closed = true;
+    this.#backlog = [];
+    this.#backlogBytes = 0;
+    this.#backlogFrames = 0;
+    this.#batchUsed = 0;
+    this.#batchFrames = 0;
+  }
+
+  /** Makes room for a header (and a small payload) in the batch; returns where the header goes. */
+  #reserve(headerSize: number, payloadSize: number): number {
+    const inline = payloadSize < ZERO_COPY_THRESHOLD ? payloadSize : 0;
+    if (this.#batchUsed + headerSize + inline > this.#batch.byteLength) {
+      this.#sealBatch();
+      if (headerSize + inline > this.#batch.byteLength) this.#batch = Buffer.allocUnsafe(headerSize + inline);
+    }
+    if (this.#batchUsed === 0 && this.#backlogBytes === 0) this.#firstPendingAt = monotonicMicros();
+    this.#appendedSinceCheck = true;
+    this.#batchFrames++;
+    return this.#batchUsed;
+  }
+
+  #appendPayload(payload: Uint8Array): void {
+    if (payload.byteLength >= ZERO_COPY_THRESHOLD) {
+      // The header is the last thing in the batch: seal it, then queue the payload as its own chunk.
+      this.#sealBatch();
+      this.#backlog.push(payload);
+      this.#backlogBytes += payload.byteLength;
+      this.#drainBacklog();
+    } else {
+      this.#batch.set(payload, this.#batchUsed);
+      this.#batchUsed += payload.byteLength;
+      if (this.#batchUsed >= this.#batchSize) this.flush();
+    }
+    this.#scheduleFlush();
+  }
+
+  /** Moves the filled part of the batch to the backlog and starts a fresh batch. */
+  #sealBatch(): void {
+    if (this.#batchUsed === 0) return;
+    const chunk = this.#batch.subarray(0, this.#batchUsed);
+    this.#backlog.push(chunk);
+    this.#backlogBytes += chunk.byteLength;
+    this.#backlogFrames += this.#batchFrames;
+    // Reuse the remainder of the same allocation when plenty is left, otherwise a fresh buffer.
+    const rest = this.#batch.byteLength - this.#batchUsed;
+    this.#batch =
+      rest >= this.#batchSize / 4
+        ? this.#batch.subarray(this.#batchUsed)
+        : Buffer.allocUnsafe(this.#batchSize);
+    this.#batchUsed = 0;
+    this.#batchFrames = 0;
+  }
+
+  #drainBacklog(): void {
+    if (this.#closed) return;
+    while (!this.#blocked && this.#backlog.length > 0) {
+      const chunk = this.#backlog.shift()!;
+      this.#backlogBytes -= chunk.byteLength;
+      if (!this.#connection.write(chunk)) this.#blocked = true;
+    }
+    if (this.#backlog.length === 0) this.#backlogFrames = 0;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#closed) return;
+    this.#flushScheduled = true;
+    this.#appendedSinceCheck = false;
+    setImmediate(this.#onTurnEnd);
+  }
+
+  /** End of an event-loop turn: flush, unless lingering is on and frames are still streaming in. */
+  readonly #onTurnEnd = (): void => {
+    this.#flushScheduled = false;
+    if (this.#closed || this.queuedBytes === 0) return;
+    const lingering =
+      this.#lingerUs > 0 &&
+      this.#appendedSinceCheck &&
+      monotonicMicros() - this.#firstPendingAt < this.#lingerUs;
+    if (lingering) {
+      this.#flushScheduled = true;
+      this.#appendedSinceCheck = false;
+      setImmediate(this.#onTurnEnd);
+      return;
+    }
+    this.flush();
+  };
+}

@@ -1,0 +1,399 @@
+import {
+  type Connection,
+  type ConnectionHook,
+  createLogger,
+  ErrorCode,
+  type MsgError,
+  nowMicros,
+  type PubSocketStats,
+  type Transport,
+  toMsgError,
+} from "@msg/core";
+import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
+import { type AcceptOptions, Acceptor } from "../acceptor.js";
+import {
+  type CompressionOptions,
+  prepareOutgoing,
+  type ResolvedCompression,
+  resolveCompression,
+  toBytes,
+  type WirePayload,
+} from "../compression.js";
+import { type SocketEvents, TypedEmitter } from "../events.js";
+import { FrameWriter } from "../frame-writer.js";
+import { tokenListServerHook } from "../hooks/token.js";
+import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
+import { TopicMatcher, validateTopic } from "../topic/index.js";
+import { closedError, msgError } from "../util.js";
+import { TopicBytesCache } from "./topic-bytes.js";
+
+/** What `publish` does when a subscriber's queue is full. */
+export type FullQueuePolicy = "drop" | "block";
+
+export interface PubOptions extends AcceptOptions, WriteBufferOptions, CompressionOptions {
+  /**
+   * Messages queued for one subscriber (not yet taken by the transport). Default 1024 (msg-rs's
+   * high-water mark).
+   */
+  maxQueueMessages?: number;
+  /** Bytes queued for one subscriber. Default 8 MiB. Publisher memory is bounded by this per subscriber. */
+  maxQueueBytes?: number;
+  /**
+   * When a subscriber's queue is full: `drop` the message for that subscriber (counted per subscriber
+   * and emitted as `messageDropped`; the others still get it), or `block`: `publish` waits until every
+   * matching subscriber has room. Default `drop`.
+   */
+  whenFull?: FullQueuePolicy;
+  /** Runs on every accepted connection before it can subscribe (authentication, ...). Default none. */
+  hook?: ConnectionHook;
+  /** Shorthand for `hook: tokenListServerHook(authTokens)`. */
+  authTokens?: Iterable<Uint8Array | string>;
+}
+
+export interface PubEvents extends SocketEvents {
+  /** A subscriber's subscription changed (after it was applied). */
+  subscribed: { address: string; pattern: string };
+  unsubscribed: { address: string; pattern: string };
+}
+
+/** Per-subscriber figures, for `subscribers()`. */
+export interface SubscriberInfo {
+  address: string;
+  patterns: string[];
+  /** Messages sent to this subscriber (its next seq). */
+  sent: number;
+  dropped: number;
+  queuedMessages: number;
+  queuedBytes: number;
+}
+
+/** One subscriber connection. */
+interface PubSession {
+  connection: Connection;
+  writer: FrameWriter;
+  decoder: PubSubDecoder;
+  matcher: TopicMatcher;
+  /** Frames sent on this connection so far: the next frame's seq (mod 2^32). */
+  seq: number;
+  sent: number;
+  dropped: number;
+  closed: boolean;
+  /** `block` policy: publishers waiting for this session to have room. */
+  roomWaiters: (() => void)[];
+}
+
+const log = createLogger("socket.pub");
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * The publishing side of publish/subscribe. Binds; each subscriber gets its own session with its
+ * subscriptions, a sequence number counting the frames actually sent to it (so it can see gaps), and
+ * a queue bounded in messages and bytes.
+ *
+ * ```ts
+ * const pub = new PubSocket(new TcpTransport());
+ * await pub.bind("127.0.0.1:0");
+ * await pub.publish("prices.eu.btc", payload);
+ * ```
+ */
+export class PubSocket extends TypedEmitter<PubEvents> {
+  readonly #acceptor: Acceptor;
+  readonly #compression: ResolvedCompression;
+  readonly #writeBuffer: { size: number; lingerUs: number };
+  readonly #maxQueueMessages: number;
+  readonly #maxQueueBytes: number;
+  readonly #policy: FullQueuePolicy;
+  readonly #sessions = new Set<PubSession>();
+  readonly #topics = new TopicBytesCache();
+  #localAddress: string | undefined;
+  #closed = false;
+  /** `block` policy: the last publish still waiting, so later ones keep their order. */
+  #blockedTail: Promise<void> | undefined;
+  readonly #stats = { bytesTx: 0, messagesPublished: 0, droppedMessagesTotal: 0 };
+  readonly #connectionErrors: Record<string, number> = {};
+
+  constructor(transport: Transport, options: PubOptions = {}) {
+    super();
+    this.#compression = resolveCompression(options);
+    this.#writeBuffer = resolveWriteBuffer(options);
+    this.#maxQueueMessages = options.maxQueueMessages ?? 1024;
+    this.#maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
+    this.#policy = options.whenFull ?? "drop";
+    const hook = options.hook ?? (options.authTokens ? tokenListServerHook(options.authTokens) : undefined);
+    this.#acceptor = new Acceptor({
+      transport,
+      hook,
+      options,
+      log,
+      events: {
+        connection: (connection) => this.#attach(connection),
+        refused: (address, error) => this.#refused(address, error),
+      },
+    });
+  }
+
+  get localAddress(): string | undefined {
+    return this.#localAddress;
+  }
+
+  /** Subscribers connected now. */
+  get subscriberCount(): number {
+    return this.#sessions.size;
+  }
+
+  async bind(address: string): Promise<string> {
+    if (this.#closed) throw closedError();
+    if (this.#localAddress) throw msgError(ErrorCode.InvalidState, "the socket is already bound");
+    const listener = await this.#acceptor.bind(address);
+    this.#localAddress = listener.localAddress;
+    this.fire("listening", { address: listener.localAddress });
+    return listener.localAddress;
+  }
+
+  /** Sends a control message to the bound transport (e.g. a TLS certificate swap). */
+  async control(message: { type: string; [field: string]: unknown }): Promise<void> {
+    const listener = this.#acceptor.listener;
+    if (!listener) throw msgError(ErrorCode.InvalidState, "bind before sending transport control messages");
+    await listener.control(message);
+  }
+
+  /**
+   * Publishes `payload` on `topic` to every subscriber whose subscriptions match. The payload is
+   * compressed once (above `minCompressSize`) and the same bytes go to every subscriber.
+   * Resolves at once under the `drop` policy (unless compressing asynchronously); under `block`, once
+   * every matching subscriber had room. Rejects with `invalid_state` before bind, `invalid_topic` for a
+   * reserved or oversized topic, `socket_closed` after close.
+   */
+  publish(topic: string, payload: Uint8Array | string): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (!this.#localAddress) return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
+    let topicBytes: Uint8Array;
+    try {
+      validateTopic(topic);
+      topicBytes = this.#topics.get(topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#stats.messagesPublished++;
+    if (this.#sessions.size === 0) return DONE; // no subscribers: a no-op, as in msg-rs
+    const prepared = prepareOutgoing(this.#compression, toBytes(payload), log);
+    if (prepared instanceof Promise || this.#blockedTail) {
+      // Keep publish order across asynchronous compression and blocked publishes.
+      const previous = this.#blockedTail ?? DONE;
+      const next = previous.then(async () => this.#fanOut(topic, topicBytes, await prepared));
+      const tail = next.finally(() => {
+        if (this.#blockedTail === tail) this.#blockedTail = undefined;
+      });
+      this.#blockedTail = tail;
+      return next;
+    }
+    const blocked = this.#fanOut(topic, topicBytes, prepared);
+    if (blocked === DONE) return DONE;
+    const tail = blocked.finally(() => {
+      if (this.#blockedTail === tail) this.#blockedTail = undefined;
+    });
+    this.#blockedTail = tail;
+    return blocked;
+  }
+
+  /** Per-subscriber figures. */
+  subscribers(): SubscriberInfo[] {
+    return [...this.#sessions].map((s) => ({
+      address: s.connection.remoteAddress,
+      patterns: s.matcher.patterns(),
+      sent: s.sent,
+      dropped: s.dropped,
+      queuedMessages: s.writer.queuedFrames,
+      queuedBytes: s.writer.queuedBytes,
+    }));
+  }
+
+  stats(): PubSocketStats {
+    return {
+      ...this.#stats,
+      activeClients: this.#sessions.size,
+      connectionErrors: { ...this.#connectionErrors },
+    };
+  }
+
+  /**
+   * Stops accepting, flushes what is queued within `linger` ms (default 0: hand queued data to the
+   * transport and close), and closes every subscriber connection.
+   */
+  async close(options: { linger?: number } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#acceptor.close();
+    const linger = options.linger ?? 0;
+    if (linger > 0) {
+      const deadline = Date.now() + linger;
+      for (const session of this.#sessions) {
+        session.writer.flush();
+        while (!session.closed && session.writer.queuedBytes > 0 && Date.now() < deadline) {
+          await new Promise<void>((resolve) => session.roomWaiters.push(resolve));
+        }
+      }
+    }
+    for (const session of this.#sessions) {
+      session.writer.flush();
+      session.connection.end();
+      setTimeout(() => session.connection.destroy(), 1000).unref();
+      for (const wake of session.roomWaiters.splice(0)) wake();
+    }
+    this.fire("closed", {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * Writes the message to every matching session. Returns DONE, or (policy `block`) a promise that
+   * resolves once the sessions that were full had room and got the message.
+   */
+  #fanOut(topic: string, topicBytes: Uint8Array, wire: WirePayload): Promise<void> {
+    const timestamp = nowMicros();
+    const waits: Promise<void>[] = [];
+    for (const session of this.#sessions) {
+      if (session.closed || !session.matcher.matches(topic)) continue;
+      if (this.#hasRoom(session, wire.data.byteLength)) {
+        this.#send(session, topicBytes, timestamp, wire);
+      } else if (this.#policy === "block") {
+        waits.push(
+          this.#whenRoom(session, wire.data.byteLength).then(() => {
+            if (!session.closed) this.#send(session, topicBytes, timestamp, wire);
+          }),
+        );
+      } else {
+        this.#drop(session, topic);
+      }
+    }
+    return waits.length > 0 ? Promise.all(waits).then(() => undefined) : DONE;
+  }
+
+  #hasRoom(session: PubSession, bytes: number): boolean {
+    const { writer } = session;
+    // While the transport takes data, frames only pass through the write batch (itself bounded by
+    // writeBufferSize); the queue limits apply to what piles up once the subscriber stops reading.
+    if (!writer.blocked) return true;
+    if (writer.queuedFrames >= this.#maxQueueMessages) return false;
+    // An empty queue always takes one message, however large, so oversized messages are not stuck.
+    return writer.queuedBytes === 0 || writer.queuedBytes + bytes <= this.#maxQueueBytes;
+  }
+
+  async #whenRoom(session: PubSession, bytes: number): Promise<void> {
+    while (!session.closed && !this.#closed && !this.#hasRoom(session, bytes)) {
+      await new Promise<void>((resolve) => session.roomWaiters.push(resolve));
+    }
+  }
+
+  #send(session: PubSession, topic: Uint8Array, timestamp: number, wire: WirePayload): void {
+    session.writer.writePubSub(wire.type, topic, timestamp, session.seq, wire.data);
+    session.seq = (session.seq + 1) >>> 0;
+    session.sent++;
+    this.#stats.bytesTx += PUBSUB_FIXED_HEADER_SIZE + topic.byteLength + wire.data.byteLength;
+  }
+
+  #drop(session: PubSession, topic: string): void {
+    session.dropped++;
+    this.#stats.droppedMessagesTotal++;
+    this.fire("messageDropped", {
+      reason: "subscriber_queue_full",
+      address: session.connection.remoteAddress,
+    });
+    if (session.dropped === 1 || session.dropped % 10_000 === 0) {
+      log.warn("subscriber queue full; dropping", {
+        address: session.connection.remoteAddress,
+        topic,
+        dropped: session.dropped,
+      });
+    }
+  }
+
+  #attach(connection: Connection): void {
+    if (this.#closed) {
+      this.#acceptor.release();
+      connection.destroy();
+      return;
+    }
+    const session: PubSession = {
+      connection,
+      writer: new FrameWriter(connection, this.#writeBuffer, () => this.#wakeRoomWaiters(session)),
+      decoder: new PubSubDecoder({
+        // Control frames carry only a topic: a subscriber has no reason to send large frames.
+        maxFrameSize: Math.min(this.#compression.maxFrameSize, 64 * 1024),
+        onFrame: (frame) => this.#onControl(session, frame),
+      }),
+      matcher: new TopicMatcher(),
+      seq: 0,
+      sent: 0,
+      dropped: 0,
+      closed: false,
+      roomWaiters: [],
+    };
+    this.#sessions.add(session);
+    connection.setHandler({
+      onData: (chunk) => {
+        try {
+          session.decoder.push(chunk);
+        } catch (error) {
+          this.#peerError(session, toMsgError(error, ErrorCode.MalformedFrame));
+        }
+      },
+      onDrain: () => session.writer.handleDrain(),
+      onEnd: () => {
+        session.writer.flush();
+        connection.end();
+      },
+      onClose: (error) => {
+        session.closed = true;
+        session.writer.close();
+        this.#sessions.delete(session);
+        this.#acceptor.release();
+        this.#wakeRoomWaiters(session);
+        if (!this.#closed) this.fire("disconnected", { address: connection.remoteAddress, error });
+      },
+    });
+    this.fire("connected", { address: connection.remoteAddress });
+  }
+
+  #wakeRoomWaiters(session: PubSession): void {
+    for (const wake of session.roomWaiters.splice(0)) wake();
+  }
+
+  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (PROTOCOL §3). */
+  #onControl(session: PubSession, frame: PubSubFrame): void {
+    const control = parseControlTopic(frame.topic);
+    if (!control) return;
+    const address = session.connection.remoteAddress;
+    try {
+      if (control.kind === "subscribe") {
+        session.matcher.add(control.pattern);
+        this.fire("subscribed", { address, pattern: control.pattern });
+      } else {
+        session.matcher.remove(control.pattern);
+        this.fire("unsubscribed", { address, pattern: control.pattern });
+      }
+    } catch (error) {
+      // An invalid pattern from a peer is its problem: log and ignore it, keep the connection.
+      log.debug("ignored invalid subscription", { address, pattern: control.pattern, error });
+    }
+  }
+
+  #peerError(session: PubSession, error: MsgError): void {
+    this.#connectionErrors[error.code] = (this.#connectionErrors[error.code] ?? 0) + 1;
+    log.warn("subscriber sent invalid data; closing its connection", {
+      address: session.connection.remoteAddress,
+      error: error.message,
+    });
+    this.fire("peerError", { address: session.connection.remoteAddress, error });
+    session.connection.destroy(error);
+  }
+
+  #refused(address: string, error: MsgError): void {
+    this.#connectionErrors[error.code] = (this.#connectionErrors[error.code] ?? 0) + 1;
+    if (error.code === ErrorCode.AuthRejected) this.fire("authRejected", { address });
+    else if (error.code === ErrorCode.HookFailed) this.fire("hookFailed", { address, error });
+    else this.fire("peerError", { address, error });
+  }
+}

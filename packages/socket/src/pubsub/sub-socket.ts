@@ -1,0 +1,330 @@
+import {
+  type Connection,
+  type ConnectionHook,
+  createLogger,
+  ErrorCode,
+  formatHostPort,
+  type MsgError,
+  nowMicros,
+  type PublisherStats,
+  parseHostPort,
+  type SubSocketStats,
+  type Transport,
+  toMsgError,
+} from "@msg/core";
+import { decompress, encodeSubscribe, encodeUnsubscribe, PubSubDecoder, type PubSubFrame } from "@msg/wire";
+import { AsyncQueue } from "../async-queue.js";
+import { type CompressionOptions, type ResolvedCompression, resolveCompression } from "../compression.js";
+import { Dialer, type ReconnectOptions } from "../dialer.js";
+import { type SocketEvents, TypedEmitter } from "../events.js";
+import { tokenClientHook } from "../hooks/token.js";
+import { validatePattern } from "../topic/index.js";
+import { closedError, msgError } from "../util.js";
+
+export interface SubOptions extends ReconnectOptions, CompressionOptions {
+  /**
+   * Messages received but not yet taken by the application's loop. When full, new messages are dropped
+   * and counted in `droppedMessagesTotal` (and emitted as `messageDropped`). Default 8192 (as msg-rs).
+   */
+  ingressQueueSize?: number;
+  /** Runs after every connect and reconnect, before subscriptions are sent. Default none. */
+  hook?: ConnectionHook;
+  /** Shorthand for `hook: tokenClientHook(authToken)`. */
+  authToken?: Uint8Array | string;
+}
+
+/** One received message. */
+export interface SubMessage {
+  topic: string;
+  /** The payload, decompressed. */
+  payload: Uint8Array;
+  /** The address of the publisher it came from, as given to `connect`. */
+  publisher: string;
+  /** The publisher's per-connection sequence number; a jump means messages were lost. */
+  seq: number;
+  /** When the publisher built the frame, in microseconds since the UNIX epoch. */
+  timestamp: number;
+}
+
+export type SubEvents = SocketEvents;
+
+/** One publisher this socket dials. */
+interface Upstream {
+  address: string;
+  dialer: Dialer;
+  connection: Connection | undefined;
+  /** The seq expected next on the current connection (undefined before the first message). */
+  expectedSeq: number | undefined;
+  stats: PublisherStats;
+  latencySamples: number;
+  /** Keeps messages of this publisher in order when some decompress asynchronously. */
+  chain: Promise<void> | undefined;
+}
+
+const log = createLogger("socket.sub");
+
+/**
+ * The subscribing side of publish/subscribe. Connects to any number of publishers (fan-in); the
+ * subscriptions apply to all of them, present and future, and are sent again after every reconnect.
+ *
+ * ```ts
+ * const sub = new SubSocket(new TcpTransport());
+ * sub.connect("127.0.0.1:4000");
+ * await sub.subscribe("prices.>");
+ * for await (const message of sub) console.log(message.topic, message.seq);
+ * ```
+ */
+export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<SubMessage> {
+  readonly #transport: Transport;
+  readonly #options: SubOptions;
+  readonly #hook: ConnectionHook | undefined;
+  readonly #compression: ResolvedCompression;
+  readonly #queue: AsyncQueue<SubMessage>;
+  readonly #upstreams = new Map<string, Upstream>();
+  readonly #patterns = new Set<string>();
+  #closed = false;
+  readonly #stats = { messagesReceivedTotal: 0, droppedMessagesTotal: 0, bytesRx: 0 };
+
+  constructor(transport: Transport, options: SubOptions = {}) {
+    super();
+    this.#transport = transport;
+    this.#options = options;
+    this.#hook =
+      options.hook ?? (options.authToken !== undefined ? tokenClientHook(options.authToken) : undefined);
+    this.#compression = resolveCompression(options);
+    this.#queue = new AsyncQueue(options.ingressQueueSize ?? 8192);
+  }
+
+  /** The subscribed patterns. */
+  get subscriptions(): string[] {
+    return [...this.#patterns];
+  }
+
+  /**
+   * Adds a publisher and connects to it in the background (first attempt immediate, then backoff).
+   * Resolves once connected, rejects if this publisher is given up on; awaiting it is optional.
+   * `0.0.0.0` and `::` are dialled as localhost, as msg-rs does.
+   */
+  connect(address: string): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    const target = dialable(address);
+    if (this.#upstreams.has(target)) {
+      return Promise.reject(msgError(ErrorCode.InvalidState, `already connected to ${target}`));
+    }
+    let settle!: { resolve(): void; reject(error: MsgError): void };
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    ready.catch(() => {}); // optional to await
+    const upstream: Upstream = {
+      address: target,
+      connection: undefined,
+      expectedSeq: undefined,
+      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0 },
+      latencySamples: 0,
+      chain: undefined,
+      dialer: new Dialer({
+        transport: this.#transport,
+        address: target,
+        hook: this.#hook,
+        options: { reconnectInitialDelay: 100, ...this.#options },
+        log,
+        events: {
+          connected: (connection) => {
+            this.#attach(upstream, connection);
+            settle.resolve();
+          },
+          reconnectScheduled: (delayMs, attempt) =>
+            this.fire("reconnectScheduled", { address: target, delayMs, attempt }),
+          hookFailed: (error) => this.fire("hookFailed", { address: target, error }),
+          authRejected: () => this.fire("authRejected", { address: target }),
+          gaveUp: (error) => {
+            this.fire("gaveUp", { address: target, error });
+            settle.reject(error);
+          },
+        },
+      }),
+    };
+    this.#upstreams.set(target, upstream);
+    upstream.dialer.start();
+    return ready;
+  }
+
+  /** Stops receiving from one publisher and forgets it. */
+  async disconnect(address: string): Promise<void> {
+    const target = dialable(address);
+    const upstream = this.#upstreams.get(target);
+    if (!upstream) throw msgError(ErrorCode.InvalidArgument, `not connected to ${target}`);
+    this.#upstreams.delete(target);
+    upstream.dialer.stop();
+  }
+
+  /**
+   * Subscribes to a pattern (NATS syntax: `.` separated tokens, `*` one token, `>` the rest) on every
+   * publisher, now and after every (re)connect. Subscribing twice is the same as once.
+   * Throws `invalid_topic` for a reserved (`MSG...`) or oversized pattern.
+   */
+  async subscribe(pattern: string): Promise<void> {
+    if (this.#closed) throw closedError();
+    validatePattern(pattern);
+    this.#patterns.add(pattern);
+    this.#broadcast(encodeSubscribe(pattern));
+  }
+
+  /** Removes a subscription from every publisher. */
+  async unsubscribe(pattern: string): Promise<void> {
+    if (this.#closed) throw closedError();
+    validatePattern(pattern);
+    this.#patterns.delete(pattern);
+    this.#broadcast(encodeUnsubscribe(pattern));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<SubMessage> {
+    return this.#queue[Symbol.asyncIterator]();
+  }
+
+  /** The incoming messages (the socket itself is iterable too). */
+  messages(): AsyncIterable<SubMessage> {
+    return this.#queue;
+  }
+
+  stats(): SubSocketStats {
+    const publishers: Record<string, PublisherStats> = {};
+    for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
+    return { ...this.#stats, publishers };
+  }
+
+  /** Disconnects from every publisher and ends iteration. Stops every timer. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const upstream of this.#upstreams.values()) upstream.dialer.stop();
+    this.#upstreams.clear();
+    this.#queue.end();
+    this.fire("closed", {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #broadcast(frame: Uint8Array): void {
+    for (const upstream of this.#upstreams.values()) upstream.connection?.write(frame);
+  }
+
+  #attach(upstream: Upstream, connection: Connection): void {
+    upstream.connection = connection;
+    upstream.expectedSeq = undefined; // a new connection numbers from 0 again
+    upstream.chain = undefined;
+    const decoder = new PubSubDecoder({
+      maxFrameSize: this.#compression.maxFrameSize,
+      onFrame: (frame) => this.#onMessage(upstream, frame),
+    });
+    connection.setHandler({
+      onData: (chunk) => {
+        this.#stats.bytesRx += chunk.byteLength;
+        upstream.stats.bytesRx += chunk.byteLength;
+        try {
+          decoder.push(chunk);
+        } catch (error) {
+          const failure = toMsgError(error, ErrorCode.MalformedFrame);
+          log.warn("publisher sent invalid data; reconnecting", {
+            address: upstream.address,
+            error: failure.message,
+          });
+          this.fire("peerError", { address: upstream.address, error: failure });
+          connection.destroy(failure);
+        }
+      },
+      onEnd: () => connection.end(),
+      onClose: (error) => {
+        if (upstream.connection !== connection) return;
+        upstream.connection = undefined;
+        if (!this.#closed) this.fire("disconnected", { address: upstream.address, error });
+        upstream.dialer.disconnected(error);
+      },
+    });
+    // Subscriptions go first, on every (re)connect: one write for all of them.
+    if (this.#patterns.size > 0) {
+      connection.write(Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern))));
+    }
+    this.fire("connected", { address: upstream.address });
+  }
+
+  #onMessage(upstream: Upstream, frame: PubSubFrame): void {
+    this.#trackSeq(upstream, frame.seq);
+    let payload: Uint8Array | Promise<Uint8Array>;
+    try {
+      payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);
+    } catch (error) {
+      this.#undecodable(upstream, error);
+      return;
+    }
+    if (payload instanceof Uint8Array && upstream.chain === undefined) {
+      this.#deliver(upstream, frame, payload);
+      return;
+    }
+    // Asynchronous codec: deliver in arrival order behind earlier messages of this publisher.
+    const previous = upstream.chain ?? Promise.resolve();
+    const chain = previous
+      .then(() => payload)
+      .then(
+        (bytes) => this.#deliver(upstream, frame, bytes),
+        (error) => this.#undecodable(upstream, error),
+      )
+      .finally(() => {
+        if (upstream.chain === chain) upstream.chain = undefined;
+      });
+    upstream.chain = chain;
+  }
+
+  #deliver(upstream: Upstream, frame: PubSubFrame, payload: Uint8Array): void {
+    if (this.#closed) return;
+    const timestamp = Number(frame.timestamp);
+    const stats = upstream.stats;
+    stats.messagesReceived++;
+    this.#stats.messagesReceivedTotal++;
+    upstream.latencySamples++;
+    stats.averageLatencyUs += (nowMicros() - timestamp - stats.averageLatencyUs) / upstream.latencySamples;
+    const message: SubMessage = {
+      topic: frame.topic,
+      payload,
+      publisher: upstream.address,
+      seq: frame.seq,
+      timestamp,
+    };
+    if (!this.#queue.push(message)) {
+      this.#stats.droppedMessagesTotal++;
+      this.fire("messageDropped", { reason: "ingress_queue_full", address: upstream.address });
+    }
+  }
+
+  #trackSeq(upstream: Upstream, seq: number): void {
+    if (upstream.expectedSeq !== undefined && seq !== upstream.expectedSeq) {
+      upstream.stats.seqGaps += (seq - upstream.expectedSeq) >>> 0;
+    }
+    upstream.expectedSeq = (seq + 1) >>> 0;
+  }
+
+  #undecodable(upstream: Upstream, error: unknown): void {
+    const failure = toMsgError(error, ErrorCode.DecompressionFailed);
+    this.#stats.droppedMessagesTotal++;
+    log.warn("message dropped: payload does not decompress", {
+      address: upstream.address,
+      error: failure.message,
+    });
+    this.fire("messageDropped", { reason: failure.code, address: upstream.address, error: failure });
+  }
+}
+
+/** msg-rs dials `0.0.0.0`/`::` targets as localhost; so does this. Other addresses pass unchanged. */
+function dialable(address: string): string {
+  try {
+    const { host, port } = parseHostPort(address);
+    if (host === "0.0.0.0") return formatHostPort("127.0.0.1", port);
+    if (host === "::") return formatHostPort("::1", port);
+  } catch {
+    // not host:port (an IPC path): use as is
+  }
+  return address;
+}

@@ -1,0 +1,416 @@
+import {
+  type Connection,
+  type ConnectionHook,
+  createLogger,
+  ErrorCode,
+  type MsgError,
+  monotonicMicros,
+  type ReqSocketStats,
+  type Transport,
+  toMsgError,
+} from "@msg/core";
+import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
+import {
+  type CompressionOptions,
+  prepareOutgoing,
+  type ResolvedCompression,
+  resolveCompression,
+  toBytes,
+  type WirePayload,
+} from "../compression.js";
+import { Dialer, type ReconnectOptions } from "../dialer.js";
+import { type SocketEvents, TypedEmitter } from "../events.js";
+import { FrameWriter } from "../frame-writer.js";
+import { tokenClientHook } from "../hooks/token.js";
+import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
+import { RttTracker } from "../rtt.js";
+import { closedError, isPing, isPong, msgError } from "../util.js";
+
+export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions {
+  /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
+  timeout?: number;
+  /** Requests sent and awaiting their response at once. Default 8192 (as msg-rs). */
+  maxPendingRequests?: number;
+  /** Requests waiting to be sent (disconnected, or the in-flight window full). Default 8192 (as msg-rs). */
+  maxQueueSize?: number;
+  /**
+   * When the connection breaks, re-send the requests that were in flight once the socket reconnects
+   * (once per request) instead of failing them with `connection_lost`. Only for idempotent requests.
+   * Default false.
+   */
+  resendOnReconnect?: boolean;
+  /** Runs after every connect and reconnect, before any request (authentication, ...). Default none. */
+  hook?: ConnectionHook;
+  /** Shorthand for `hook: tokenClientHook(authToken)` (PROTOCOL §4). */
+  authToken?: Uint8Array | string;
+}
+
+export interface RequestOptions {
+  /** Overrides the socket's `timeout` for this request, in ms. */
+  timeout?: number;
+  /** Cancels the request; it then rejects with MsgError `aborted`. */
+  signal?: AbortSignal;
+}
+
+export type ReqEvents = SocketEvents;
+
+interface PendingRequest {
+  id: number;
+  payload: WirePayload;
+  ping: boolean;
+  resent: boolean;
+  sentAt: number;
+  timer: NodeJS.Timeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  resolve(response: Uint8Array): void;
+  reject(error: MsgError): void;
+}
+
+/** The live connection with its encoder and decoder. */
+interface ReqSession {
+  connection: Connection;
+  writer: FrameWriter;
+  decoder: ReqRepDecoder;
+}
+
+const log = createLogger("socket.req");
+
+/**
+ * The request side of request/reply. Connects to one Rep socket, sends requests from any number of
+ * concurrent callers and matches responses by id.
+ *
+ * ```ts
+ * const req = new ReqSocket(new TcpTransport());
+ * req.connect("127.0.0.1:4000"); // connects in the background; requests wait for it ("late bind")
+ * const answer = await req.request("hello");
+ * await req.close();
+ * ```
+ *
+ * Every request settles: with the response, or with a MsgError `timeout` (counted from the call),
+ * `high_water_mark_reached`, `connection_lost`, `auth_rejected`, `connect_failed`, `socket_closed`,
+ * `aborted`, or a decompression error.
+ */
+export class ReqSocket extends TypedEmitter<ReqEvents> {
+  readonly #transport: Transport;
+  readonly #timeout: number;
+  readonly #maxPending: number;
+  readonly #maxQueue: number;
+  readonly #resend: boolean;
+  readonly #hook: ConnectionHook | undefined;
+  readonly #compression: ResolvedCompression;
+  readonly #writeBuffer: { size: number; lingerUs: number };
+  readonly #options: ReqOptions;
+
+  #dialer: Dialer | undefined;
+  #session: ReqSession | undefined;
+  #nextId = 0;
+  /** Sent, awaiting a response, by id. At most maxPendingRequests. */
+  readonly #inFlight = new Map<number, PendingRequest>();
+  /** Not sent yet, in order. At most maxQueueSize. A Set gives FIFO order and O(1) removal on timeout. */
+  readonly #waiting = new Set<PendingRequest>();
+  #fatal: MsgError | undefined;
+  #closed = false;
+  #connectWaiters: { resolve(): void; reject(error: MsgError): void }[] = [];
+  readonly #rtt = new RttTracker();
+  readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
+  readonly #failures: Record<string, number> = {};
+
+  constructor(transport: Transport, options: ReqOptions = {}) {
+    super();
+    this.#transport = transport;
+    this.#options = options;
+    this.#timeout = options.timeout ?? 5000;
+    this.#maxPending = options.maxPendingRequests ?? 8192;
+    this.#maxQueue = options.maxQueueSize ?? 8192;
+    this.#resend = options.resendOnReconnect ?? false;
+    this.#hook =
+      options.hook ?? (options.authToken !== undefined ? tokenClientHook(options.authToken) : undefined);
+    this.#compression = resolveCompression(options);
+    this.#writeBuffer = resolveWriteBuffer(options);
+  }
+
+  /** True while a connection is up. */
+  get connected(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /**
+   * Starts connecting to `address` in the background (first attempt immediate, then backoff).
+   * The returned promise resolves once the first connection is up, and rejects if the socket gives up
+   * (retry budget spent, token rejected). Awaiting it is optional: requests wait for the connection.
+   */
+  connect(address: string): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#dialer) {
+      return Promise.reject(msgError(ErrorCode.InvalidState, "a Req socket connects to one endpoint"));
+    }
+    const ready = new Promise<void>((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
+    ready.catch(() => {}); // optional to await: never an unhandled rejection
+    this.#dialer = new Dialer({
+      transport: this.#transport,
+      address,
+      hook: this.#hook,
+      options: this.#options,
+      log,
+      events: {
+        connected: (connection) => this.#attach(connection),
+        reconnectScheduled: (delayMs, attempt) =>
+          this.fire("reconnectScheduled", { address, delayMs, attempt }),
+        hookFailed: (error) => this.fire("hookFailed", { address, error }),
+        authRejected: () => this.fire("authRejected", { address }),
+        gaveUp: (error) => this.#giveUp(address, error),
+      },
+    });
+    this.#dialer.start();
+    return ready;
+  }
+
+  /** Sends a request and resolves with the response payload. */
+  request(payload: Uint8Array | string, options: RequestOptions = {}): Promise<Uint8Array> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (options.signal?.aborted) return Promise.reject(msgError(ErrorCode.Aborted, "request aborted"));
+    if (this.#inFlight.size + this.#waiting.size >= this.#maxPending + this.#maxQueue) {
+      this.#count(ErrorCode.HighWaterMarkReached);
+      return Promise.reject(
+        msgError(
+          ErrorCode.HighWaterMarkReached,
+          `${this.#maxPending} requests in flight and ${this.#maxQueue} waiting: high-water mark reached`,
+        ),
+      );
+    }
+    const bytes = toBytes(payload);
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const request: PendingRequest = {
+        id: -1,
+        payload: { type: 0, data: bytes },
+        ping: isPing(bytes),
+        resent: false,
+        sentAt: 0,
+        timer: undefined,
+        signal: options.signal,
+        onAbort: undefined,
+        resolve,
+        reject,
+      };
+      const timeout = options.timeout ?? this.#timeout;
+      request.timer = setTimeout(() => {
+        this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${timeout} ms`));
+      }, timeout);
+      if (options.signal) {
+        request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
+        options.signal.addEventListener("abort", request.onAbort, { once: true });
+      }
+      this.#waiting.add(request);
+      const prepared = prepareOutgoing(this.#compression, bytes, log);
+      if (prepared instanceof Promise) {
+        // Asynchronous codec: the request keeps its place in the queue but is sent once compressed.
+        request.id = -2;
+        prepared.then((wire) => {
+          request.payload = wire;
+          request.id = -1;
+          this.#pump();
+        });
+      } else {
+        request.payload = prepared;
+        this.#pump();
+      }
+    });
+  }
+
+  stats(): ReqSocketStats {
+    const snapshot: ReqSocketStats = {
+      ...this.#stats,
+      averageRttUs: this.#rtt.average,
+      recentRttUs: this.#rtt.recent,
+      failures: { ...this.#failures },
+    };
+    const transport = this.#session?.connection.stats?.();
+    if (transport) snapshot.transport = transport;
+    return snapshot;
+  }
+
+  /**
+   * Closes the socket. Requests not yet sent fail at once with `socket_closed`; requests in flight get
+   * up to `linger` ms (default 0) to receive their response, then fail with `socket_closed`.
+   * Stops every timer, so the process can exit.
+   */
+  async close(options: { linger?: number } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const request of [...this.#waiting]) this.#fail(request, closedError());
+    const linger = options.linger ?? 0;
+    if (linger > 0 && this.#inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, linger);
+        this.#onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    for (const request of [...this.#inFlight.values()]) this.#fail(request, closedError());
+    this.#dialer?.stop();
+    this.#session?.writer.flush();
+    this.#session?.connection.end();
+    this.#detach(undefined);
+    for (const waiter of this.#connectWaiters.splice(0)) waiter.reject(closedError());
+    this.fire("closed", {});
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #onIdle: (() => void) | undefined;
+
+  #attach(connection: Connection): void {
+    const writer = new FrameWriter(connection, this.#writeBuffer);
+    const decoder = new ReqRepDecoder({
+      maxFrameSize: this.#compression.maxFrameSize,
+      onFrame: (frame) => this.#onResponse(frame),
+    });
+    const session: ReqSession = { connection, writer, decoder };
+    this.#session = session;
+    connection.setHandler({
+      onData: (chunk) => {
+        this.#stats.bytesRx += chunk.byteLength;
+        try {
+          decoder.push(chunk);
+        } catch (error) {
+          const failure = toMsgError(error, ErrorCode.MalformedFrame);
+          log.warn("malformed response; closing the connection", { error: failure.message });
+          this.fire("peerError", { address: connection.remoteAddress, error: failure });
+          connection.destroy(failure);
+        }
+      },
+      onDrain: () => {
+        writer.handleDrain();
+        this.#pump();
+      },
+      onEnd: () => connection.end(),
+      onClose: (error) => {
+        if (this.#session !== session) return;
+        this.#detach(error);
+        this.#dialer?.disconnected(error);
+      },
+    });
+    this.fire("connected", { address: connection.remoteAddress });
+    for (const waiter of this.#connectWaiters.splice(0)) waiter.resolve();
+    this.#pump();
+  }
+
+  /** The connection is gone: requests in flight fail with connection_lost (or wait to be re-sent). */
+  #detach(error: Error | undefined): void {
+    const session = this.#session;
+    if (!session) return;
+    this.#session = undefined;
+    session.writer.close();
+    if (!this.#closed) this.fire("disconnected", { address: session.connection.remoteAddress, error });
+    const lost = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    const requeue: PendingRequest[] = [];
+    for (const request of lost) {
+      if (this.#resend && !request.resent && !this.#closed) {
+        request.resent = true;
+        requeue.push(request);
+      } else {
+        this.#settle(request);
+        this.#count(ErrorCode.ConnectionLost);
+        request.reject(
+          msgError(
+            ErrorCode.ConnectionLost,
+            `connection lost before the response${error ? `: ${error.message}` : ""}`,
+          ),
+        );
+      }
+    }
+    if (requeue.length > 0) {
+      // Re-sent requests go first, in their original order.
+      const rest = [...this.#waiting];
+      this.#waiting.clear();
+      for (const request of [...requeue, ...rest]) this.#waiting.add(request);
+    }
+  }
+
+  /** Moves waiting requests into flight while connected and the window has room. */
+  #pump(): void {
+    const session = this.#session;
+    if (!session || session.writer.blocked) return;
+    for (const request of this.#waiting) {
+      if (this.#inFlight.size >= this.#maxPending) break;
+      if (request.id === -2) break; // still compressing: keep order
+      this.#waiting.delete(request);
+      const id = this.#nextId;
+      this.#nextId = (this.#nextId + 1) >>> 0;
+      request.id = id;
+      request.sentAt = monotonicMicros();
+      this.#inFlight.set(id, request);
+      session.writer.writeReqRep(request.payload.type, id, request.payload.data);
+      this.#stats.bytesTx += REQREP_HEADER_SIZE + request.payload.data.byteLength;
+      this.#stats.requestsSent++;
+    }
+  }
+
+  #onResponse(frame: ReqRepFrame): void {
+    let request = this.#inFlight.get(frame.id);
+    if (!request && isPong(frame)) request = this.#oldestPing(); // msg-rs answers PING with id 0
+    if (!request) {
+      log.debug("response to an unknown request id dropped", { id: frame.id });
+      this.fire("messageDropped", { reason: "unknown_request_id" });
+      return;
+    }
+    this.#inFlight.delete(request.id);
+    this.#settle(request);
+    this.#rtt.add(monotonicMicros() - request.sentAt);
+    this.#stats.responsesReceived++;
+    const pending = request;
+    try {
+      const payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);
+      if (payload instanceof Uint8Array) pending.resolve(payload);
+      else payload.then(pending.resolve, (error) => this.#rejectDecompression(pending, error));
+    } catch (error) {
+      this.#rejectDecompression(pending, error);
+    }
+    this.#pump();
+    if (this.#inFlight.size === 0) this.#onIdle?.();
+  }
+
+  #rejectDecompression(request: PendingRequest, error: unknown): void {
+    const failure = toMsgError(error, ErrorCode.DecompressionFailed);
+    this.#count(failure.code);
+    request.reject(failure);
+  }
+
+  #oldestPing(): PendingRequest | undefined {
+    for (const request of this.#inFlight.values()) if (request.ping) return request;
+    return undefined;
+  }
+
+  /** Fails one request wherever it is (waiting or in flight). */
+  #fail(request: PendingRequest, error: MsgError): void {
+    if (!this.#waiting.delete(request) && !this.#inFlight.delete(request.id)) return;
+    this.#settle(request);
+    this.#count(error.code);
+    request.reject(error);
+    if (this.#inFlight.size === 0) this.#onIdle?.();
+  }
+
+  /** Clears a request's timer and abort listener. */
+  #settle(request: PendingRequest): void {
+    clearTimeout(request.timer);
+    if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
+  }
+
+  #giveUp(address: string, error: MsgError): void {
+    this.#fatal = error;
+    this.fire("gaveUp", { address, error });
+    for (const waiter of this.#connectWaiters.splice(0)) waiter.reject(error);
+    for (const request of [...this.#waiting]) this.#fail(request, error);
+  }
+
+  #count(code: string): void {
+    this.#failures[code] = (this.#failures[code] ?? 0) + 1;
+  }
+}

@@ -1,0 +1,46 @@
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Transport } from "@msg/core";
+import { TcpTransport } from "@msg/transport-tcp";
+
+/**
+ * The transports every socket test runs over. A test body is written once and parametrised with
+ * `describe.each(transports)`; where a transport cannot do something, the test says so by name.
+ */
+export interface TransportFixture {
+  name: string;
+  server(): Transport;
+  client(): Transport;
+  /** Where to bind: an ephemeral port or a fresh path. */
+  bindAddress(): string;
+  /** An address nothing listens on yet, that a server can bind later (for late-bind tests). */
+  reservedAddress(): Promise<string>;
+}
+
+let pathCounter = 0;
+const ipcDir = mkdtempSync(join(tmpdir(), "msg-socket-test-"));
+
+export function freshIpcPath(): string {
+  return join(ipcDir, `s${process.pid}-${pathCounter++}.sock`);
+}
+
+/** A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export const tcp: TransportFixture = {
+  name: "tcp",
+  server: () => new TcpTransport(),
+  client: () => new TcpTransport(),
+  bindAddress: () => "127.0.0.1:0",
+  reservedAddress: async () => `127.0.0.1:${await freePort()}`,
+};
+
+export const transports: TransportFixture[] = [tcp];
