@@ -1,2 +1,10 @@
-// Not built yet: see this package's README for the issue that fills it.
-export {};
+/**
+ * @msg/msg: everything in one package. Re-exports the interfaces and utilities (@msg/core), the wire
+ * codecs (@msg/wire), the sockets (@msg/socket) and every transport.
+ */
+export * from "@msg/core";
+export * from "@msg/socket";
+export * from "@msg/transport-ipc";
+export * from "@msg/transport-quic";
+export * from "@msg/transport-tcp";
+export * from "@msg/wire";

@@ -1,0 +1,69 @@
+import {
+  type CompressionName,
+  type Compressor,
+  compressionNames,
+  ErrorCode,
+  MsgError,
+  type Transport,
+} from "@msg/core";
+import { IpcTransport } from "@msg/transport-ipc";
+import { QuicTransport } from "@msg/transport-quic";
+import { TcpTransport, TlsTransport } from "@msg/transport-tcp";
+import { createCompressor } from "@msg/wire";
+import { integer, readPem } from "./args.js";
+
+export interface TransportFlags {
+  transport?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  servername?: string;
+  "require-client-cert"?: boolean;
+}
+
+/** Builds the transport named by `--transport` for the given side, from the certificate flags. */
+export function createTransport(flags: TransportFlags, side: "server" | "client"): Transport {
+  const cert = readPem(flags.cert);
+  const key = readPem(flags.key);
+  const ca = readPem(flags.ca);
+  switch (flags.transport ?? "tcp") {
+    case "tcp":
+      return new TcpTransport();
+    case "ipc":
+      return new IpcTransport();
+    case "tls":
+      if (side === "server") {
+        if (!cert || !key)
+          throw new MsgError(ErrorCode.InvalidArgument, "--transport tls needs --cert and --key");
+        return new TlsTransport({ cert, key, ca, requireClientCert: flags["require-client-cert"] ?? false });
+      }
+      return new TlsTransport({ ca, cert, key, servername: flags.servername });
+    case "quic":
+      if (side === "server") return new QuicTransport(cert && key ? { cert, key } : {});
+      return new QuicTransport({
+        ...(ca ? { verifyPeer: true, ca } : {}),
+        ...(flags.servername ? { servername: flags.servername } : {}),
+      });
+    default:
+      throw new MsgError(
+        ErrorCode.InvalidArgument,
+        `unknown --transport "${flags.transport}" (tcp, tls, ipc or quic)`,
+      );
+  }
+}
+
+/** The compressor named by `--compress`, or undefined for `none`. */
+export function createCompressorFlag(
+  name: string | undefined,
+  level: string | undefined,
+): Compressor | undefined {
+  if (name === undefined || name === "none") return undefined;
+  if (!(compressionNames as readonly string[]).includes(name)) {
+    throw new MsgError(
+      ErrorCode.InvalidArgument,
+      `unknown --compress "${name}" (${compressionNames.join(", ")})`,
+    );
+  }
+  const options = level === undefined ? {} : { level: integer(level, "level", 0) };
+  return createCompressor(name as CompressionName, options);
+}
