@@ -3,9 +3,7 @@
  * same code works on any Uint8Array view (Buffer or not) at any offset.
  */
 
-const TWO_POW_32 = 4294967296;
-/** Above this high word, `hi * 2^32 + lo` is no longer exact as a double. */
-const MAX_SAFE_HIGH_WORD = 0x1fffff;
+export const TWO_POW_32 = 2 ** 32;
 
 export function readU16(buf: Uint8Array, offset: number): number {
   return (buf[offset]! << 8) | buf[offset + 1]!;
@@ -17,11 +15,7 @@ export function readU32(buf: Uint8Array, offset: number): number {
 
 /** Reads a u64 exactly, as a bigint. */
 export function readU64(buf: Uint8Array, offset: number): bigint {
-  const high = readU32(buf, offset);
-  const low = readU32(buf, offset + 4);
-  // One BigInt conversion instead of a shift and an OR when the value fits a double exactly.
-  if (high <= MAX_SAFE_HIGH_WORD) return BigInt(high * TWO_POW_32 + low);
-  return (BigInt(high) << 32n) | BigInt(low);
+  return (BigInt(readU32(buf, offset)) << 32n) | BigInt(readU32(buf, offset + 4));
 }
 
 export function writeU16(buf: Uint8Array, offset: number, value: number): void {
@@ -47,5 +41,3 @@ export function writeU64(buf: Uint8Array, offset: number, high: number, low: num
 export function readU32LE(buf: Uint8Array, offset: number): number {
   return (buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16) | (buf[offset + 3]! << 24)) >>> 0;
 }
-
-export { TWO_POW_32 };
