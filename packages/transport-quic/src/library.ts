@@ -294,7 +294,14 @@ class LibraryServerEndpoint implements QuicServerEndpoint {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      await this.#server.stop({ force: true });
+      // QUICServer.stop waits for every connection on the socket to finish its closing period (up to
+      // seconds for refused or failed handshakes). Let it send their CONNECTION_CLOSE frames, give the
+      // event loop one turn to put them on the wire, then release the socket without waiting.
+      const stopping = this.#server.stop({ force: true });
+      stopping.catch((error: unknown) =>
+        libraryLogger.debug("stopping the QUIC server failed", { error: describe(error) }),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
       await this.#socket.stop({ force: true });
     })();
     return this.#closing;
@@ -427,6 +434,9 @@ abstract class LibrarySession implements QuicSession {
       });
     }
     if (error instanceof StreamReset) {
+      // The library resets the stream (code 0) whenever a connection is stopped, just before its
+      // CONNECTION_CLOSE: that is the peer's destroy(), orderly like a TCP peer's close.
+      if (error.code === CloseCode.Normal) return undefined;
       return new MsgError(
         ErrorCode.ConnectionLost,
         `the peer reset the QUIC stream's ${error.direction} side (code ${error.code})`,
@@ -527,11 +537,13 @@ class StreamReset extends Error {
 
 /**
  * How stream resets are described: the reason a reset stream's reader or writer fails with, and the code
- * sent when this side resets one (never in practice: closing the connection ends its stream).
+ * this side resets a stream with when the library stops a connection (0 when we close it ourselves, 1
+ * when the connection failed).
  */
 const streamCodec = {
   codeToReason: (direction: "read" | "write", code: number) => new StreamReset(direction, code),
-  reasonToCode: () => CloseCode.Normal,
+  reasonToCode: (_direction: "read" | "write", reason?: unknown) =>
+    reason == null ? CloseCode.Normal : CloseCode.Error,
 };
 
 /** Server crypto: HMAC-SHA256 over a per-listener random key (signs QUIC retry tokens). */

@@ -23,7 +23,7 @@ const log = createLogger("transport.quic");
 export interface QuicListenerStats {
   /** Connections now waiting for their client's stream or for `accept()`. */
   pending: number;
-  /** QUIC connections now open on the listener's UDP socket, pending ones included. */
+  /** Accepted connections not fully closed yet (they keep the UDP socket bound). */
   open: number;
   /** Connections that became a `Connection` through `accept()`. */
   accepted: number;
@@ -56,8 +56,8 @@ export class QuicListener implements Listener {
   readonly #settings: QuicListenerSettings;
   #endpoint: QuicServerEndpoint | undefined;
   readonly #pending = new Set<QuicPendingConnection>();
-  /** Every connection on the socket, until it has fully closed. */
-  readonly #sessions = new Set<ServerSession>();
+  /** Accepted connections, until fully closed: the UDP socket stays bound for them. */
+  readonly #accepted = new Set<ServerSession>();
   #closed = false;
   #released: Promise<void> | undefined;
   readonly #counts: Omit<QuicListenerStats, "pending" | "open"> = {
@@ -91,7 +91,7 @@ export class QuicListener implements Listener {
   }
 
   stats(): QuicListenerStats {
-    return { pending: this.#pending.size, open: this.#sessions.size, ...this.#counts };
+    return { pending: this.#pending.size, open: this.#accepted.size, ...this.#counts };
   }
 
   async control(message: TransportControl): Promise<void> {
@@ -121,11 +121,6 @@ export class QuicListener implements Listener {
   }
 
   #offer(session: ServerSession): void {
-    this.#sessions.add(session);
-    session.released.then(
-      () => this.#forget(session),
-      () => this.#forget(session),
-    );
     if (this.#closed) {
       this.#counts.listenerClosed++;
       session.close(CloseCode.Refused);
@@ -143,6 +138,7 @@ export class QuicListener implements Listener {
     const pending = new QuicPendingConnection(session, this.#settings, (outcome: PendingOutcome) => {
       this.#pending.delete(pending);
       this.#counts[outcome]++;
+      if (outcome === "accepted") this.#track(session);
     });
     this.#pending.add(pending);
     try {
@@ -153,14 +149,18 @@ export class QuicListener implements Listener {
     }
   }
 
-  #forget(session: ServerSession): void {
-    this.#sessions.delete(session);
-    if (this.#closed) void this.#releaseWhenIdle();
+  #track(session: ServerSession): void {
+    this.#accepted.add(session);
+    const forget = () => {
+      this.#accepted.delete(session);
+      if (this.#closed) void this.#releaseWhenIdle();
+    };
+    session.released.then(forget, forget);
   }
 
-  /** Releases the UDP socket once the listener is closed and no connection uses the socket any more. */
+  /** Releases the UDP socket once the listener is closed and no accepted connection uses it any more. */
   #releaseWhenIdle(): Promise<void> {
-    if (!this.#closed || this.#sessions.size > 0) return Promise.resolve();
+    if (!this.#closed || this.#accepted.size > 0) return Promise.resolve();
     this.#released ??= this.#requireEndpoint()
       .close()
       .catch((error: unknown) => log.warn("releasing the QUIC socket failed", { error }));

@@ -1,0 +1,207 @@
+import { isMsgError } from "@msg/core";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { QuicTransport } from "../src/index.js";
+import { createTestPki, type TestPki } from "./certificates.js";
+import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
+
+const resources = new Resources();
+afterEach(() => resources.closeAll());
+
+let pki: TestPki;
+beforeAll(async () => {
+  pki = await createTestPki();
+});
+
+/** Connects, sends `ping`, and checks the server received it over the accepted connection. */
+async function roundTrip(server: QuicTransport, client: QuicTransport, bindAddress = "127.0.0.1:0") {
+  const bound = await bindQueue(server, resources, bindAddress);
+  const connection = resources.connection(await client.connect(bound.listener.localAddress));
+  connection.write(Buffer.from("ping"));
+  const accepted = await bound.next();
+  const reader = new Reader(accepted);
+  await reader.untilLength(4);
+  expect(reader.text()).toBe("ping");
+  return { bound, connection, accepted };
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<MsgErrorLike> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isMsgError(error), `expected a MsgError ${code}, got ${String(error)}`).toBe(true);
+  expect((error as MsgErrorLike).code).toBe(code);
+  return error as MsgErrorLike;
+}
+type MsgErrorLike = { code: string; message: string };
+
+/**
+ * A client for handshakes that fail: the library reports a refused handshake only after the QUIC
+ * closing period (3 PTOs from quiche's initial RTT estimate, about 3 s), so the timeout must be longer.
+ */
+function refusing(options: ConstructorParameters<typeof QuicTransport>[0]): QuicTransport {
+  return new QuicTransport({ handshakeTimeout: 10_000, ...options });
+}
+
+describe("QUIC handshake", () => {
+  it("works with the defaults: self-signed certificate for localhost, no verification, ALPN msg", async () => {
+    const transport = testTransport();
+    await roundTrip(transport, transport);
+  });
+
+  it("speaks IPv6", async () => {
+    const transport = testTransport();
+    const { bound, connection, accepted } = await roundTrip(transport, transport, "[::1]:0");
+    expect(bound.listener.localAddress).toMatch(/^\[::1\]:\d+$/);
+    expect(accepted.remoteAddress).toMatch(/^\[::1\]:\d+$/);
+    expect(connection.remoteAddress).toBe(bound.listener.localAddress);
+  });
+
+  it("resolves host names for bind and connect", async () => {
+    const transport = testTransport();
+    const bound = await bindQueue(transport, resources, "localhost:0");
+    const port = Number(bound.listener.localAddress.split(":").pop());
+    const connection = resources.connection(await transport.connect(`localhost:${port}`));
+    connection.write(Buffer.from("x"));
+    await bound.next();
+  });
+
+  it("reports IPv4 peers of a dual-stack listener in IPv4 form", async () => {
+    const transport = testTransport();
+    const bound = await bindQueue(transport, resources, "[::]:0");
+    const port = Number(bound.listener.localAddress.split(":").pop());
+    const connection = resources.connection(await transport.connect(`127.0.0.1:${port}`));
+    connection.write(Buffer.from("x"));
+    const accepted = await bound.next();
+    expect(accepted.remoteAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+  });
+
+  it("refuses a client whose ALPN differs, with handshake_failed", async () => {
+    const bound = await bindQueue(testTransport(), resources);
+    const error = await expectCode(
+      refusing({ alpn: "not-msg" }).connect(bound.listener.localAddress),
+      "handshake_failed",
+    );
+    expect(error.message).toMatch(/no_application_protocol/);
+  });
+
+  it("connects with a matching custom ALPN", async () => {
+    const transport = testTransport({ alpn: "msg/test" });
+    await roundTrip(transport, transport);
+  });
+
+  it("does not verify the server by default, even with an untrusted certificate", async () => {
+    await roundTrip(testTransport({ ...pki.other }), testTransport());
+  });
+
+  it("verifies the server against a custom CA when verifyPeer is on", async () => {
+    const server = testTransport({ ...pki.localhost });
+    const client = testTransport({ verifyPeer: true, ca: pki.ca });
+    await roundTrip(server, client);
+  });
+
+  it("refuses a server certificate not signed by the CA", async () => {
+    const bound = await bindQueue(testTransport(), resources); // self-signed, generated at bind
+    const error = await expectCode(
+      refusing({ verifyPeer: true, ca: pki.ca }).connect(bound.listener.localAddress),
+      "handshake_failed",
+    );
+    expect(error.message).toMatch(/certificate/);
+  });
+
+  it("refuses a certificate for another name, and accepts it with the right servername", async () => {
+    const bound = await bindQueue(testTransport({ ...pki.other }), resources);
+    await expectCode(
+      refusing({ verifyPeer: true, ca: pki.ca }).connect(bound.listener.localAddress),
+      "handshake_failed",
+    );
+    const client = testTransport({ verifyPeer: true, ca: pki.ca, servername: "other.example" });
+    const connection = resources.connection(await client.connect(bound.listener.localAddress));
+    connection.write(Buffer.from("x"));
+    await bound.next();
+  });
+
+  it("swaps the certificate for new handshakes with quic.setCertificates", async () => {
+    const bound = await bindQueue(testTransport(), resources);
+    const verifying = refusing({ verifyPeer: true, ca: pki.ca });
+    await expectCode(verifying.connect(bound.listener.localAddress), "handshake_failed");
+    const before = resources.connection(await testTransport().connect(bound.listener.localAddress));
+    before.write(Buffer.from("a"));
+    const beforeAccepted = new Reader(await bound.next());
+
+    await bound.listener.control({ type: "quic.setCertificates", ...pki.localhost });
+    const after = resources.connection(await verifying.connect(bound.listener.localAddress));
+    after.write(Buffer.from("b"));
+    await bound.next();
+    // The connection made before the swap is untouched.
+    before.write(Buffer.from("c"));
+    await beforeAccepted.untilLength(2);
+    expect(beforeAccepted.text()).toBe("ac");
+  });
+
+  it("rejects unknown control messages and malformed certificates", async () => {
+    const bound = await bindQueue(testTransport(), resources);
+    await expectCode(bound.listener.control({ type: "tls.setCertificates" }), "unsupported_control");
+    await expectCode(bound.listener.control({ type: "quic.setCertificates", cert: 1 }), "invalid_argument");
+  });
+});
+
+describe("QUIC connect and bind errors", () => {
+  it("fails with connect_failed when nothing answers within handshakeTimeout", async () => {
+    const silent = await bindQueue(testTransport(), resources);
+    const port = Number(silent.listener.localAddress.split(":").pop());
+    await silent.listener.close(); // nothing listens on the port any more
+    const started = Date.now();
+    await expectCode(testTransport({ handshakeTimeout: 300 }).connect(`127.0.0.1:${port}`), "connect_failed");
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("aborts a connect promptly through its signal", async () => {
+    const silent = await bindQueue(testTransport(), resources);
+    const port = Number(silent.listener.localAddress.split(":").pop());
+    await silent.listener.close();
+    const controller = new AbortController();
+    const connecting = testTransport().connect(`127.0.0.1:${port}`, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await expectCode(connecting, "aborted");
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await expectCode(testTransport().connect(`127.0.0.1:${port}`, { signal: controller.signal }), "aborted");
+  });
+
+  it("rejects malformed and unresolvable addresses with invalid_address", async () => {
+    const transport = testTransport();
+    await expectCode(transport.connect("no-port"), "invalid_address");
+    await expectCode(transport.connect("::1:5000"), "invalid_address");
+    await expectCode(transport.connect("127.0.0.1:0"), "invalid_address");
+    await expectCode(transport.connect("does-not-exist.invalid:4000"), "invalid_address");
+    await expectCode(
+      transport.bind("127.0.0.1", () => {}),
+      "invalid_address",
+    );
+  });
+
+  it("fails with bind_failed when the port is taken", async () => {
+    const bound = await bindQueue(testTransport(), resources);
+    await expectCode(
+      testTransport().bind(bound.listener.localAddress, () => {}),
+      "bind_failed",
+    );
+  });
+
+  it("rejects out-of-range options with invalid_argument", () => {
+    const invalid = [
+      { keepAliveInterval: 20_000, idleTimeout: 10_000 },
+      { initialMtu: 1000 },
+      { cert: "only a cert" },
+      { alpn: "" },
+      { handshakeTimeout: 0 },
+      { maxPendingConnections: 0 },
+    ];
+    for (const options of invalid) {
+      expect(() => new QuicTransport(options), JSON.stringify(options)).toThrowError(
+        expect.objectContaining({ code: "invalid_argument" }),
+      );
+    }
+  });
+});
