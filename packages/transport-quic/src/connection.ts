@@ -14,18 +14,21 @@ export const QUIC = "quic";
 /**
  * Wraps a QUIC session's one stream into a core {@link Connection}. The connection's lifetime is the
  * session's: when the stream is done the QUIC connection closes, and when the QUIC connection closes the
- * stream ends (orderly) or fails (`connection_lost`).
+ * stream ends (orderly) or fails (`connection_lost`). `firstBytes`, already read from the stream, are
+ * delivered first.
  */
 export function createQuicConnection(
   session: QuicSession,
   stream: QuicStreamPair,
   settings: QuicConnectionSettings,
+  firstBytes?: Uint8Array,
 ): Connection {
   const duplex = new WebStreamDuplex(stream, {
     readableHighWaterMark: settings.readChunkSize,
     writableHighWaterMark: settings.writeHighWaterMark,
     translateError: (error) => session.streamError(error),
   });
+  if (firstBytes) duplex.unshift(firstBytes);
   duplex.once("close", () => {
     const orderly = duplex.readableEnded && duplex.writableFinished && !duplex.errored;
     // After an orderly end both ways, give the peer time to acknowledge our last bytes: closing at once

@@ -80,13 +80,20 @@ export interface ClientSession extends QuicSession {
   openStream(): QuicStreamPair;
 }
 
+/** The client's stream, as the server sees it arrive. */
+export interface IncomingStream {
+  stream: QuicStreamPair;
+  /** The bytes that announced the stream, already read from it; undefined if it arrived ended. */
+  firstBytes: Uint8Array | undefined;
+}
+
 export interface ServerSession extends QuicSession {
   /**
-   * Calls `listener` with the client's stream once it arrives (the server learns of a stream only from
-   * its first bytes), immediately if it already has. The connection carries one stream: later ones are
-   * reset.
+   * Calls `listener` once the client's stream has delivered its first bytes (or its end), immediately if
+   * it already has. A stream announced only by a reset (a client that closed before writing) closes the
+   * connection instead. The connection carries one stream: later ones are reset.
    */
-  onStream(listener: (stream: QuicStreamPair) => void): void;
+  onStream(listener: (incoming: IncomingStream) => void): void;
 }
 
 export interface ServerEndpointOptions extends QuicSessionSettings {
@@ -267,6 +274,9 @@ function sessionConfig(settings: QuicSessionSettings) {
 }
 
 class LibraryServerEndpoint implements QuicServerEndpoint {
+  /** The bound address, kept: the socket forgets it once stopped. */
+  readonly host: string;
+  readonly port: number;
   readonly #socket: QUICSocket;
   readonly #server: QUICServer;
   #closing: Promise<void> | undefined;
@@ -274,14 +284,8 @@ class LibraryServerEndpoint implements QuicServerEndpoint {
   constructor(socket: QUICSocket, server: QUICServer) {
     this.#socket = socket;
     this.#server = server;
-  }
-
-  get host(): string {
-    return this.#socket.host;
-  }
-
-  get port(): number {
-    return this.#socket.port;
+    this.host = socket.host;
+    this.port = socket.port;
   }
 
   stopAccepting(): void {
@@ -492,7 +496,8 @@ class LibraryClientSession extends LibrarySession implements ClientSession {
 
 class LibraryServerSession extends LibrarySession implements ServerSession {
   readonly released: Promise<void>;
-  #streamListener: ((stream: QuicStreamPair) => void) | undefined;
+  #incoming: IncomingStream | undefined;
+  #streamListener: ((incoming: IncomingStream) => void) | undefined;
 
   constructor(lib: QuicLibrary, connection: QUICConnection, settings: QuicSessionSettings) {
     super(lib, connection, settings);
@@ -505,9 +510,9 @@ class LibraryServerSession extends LibrarySession implements ServerSession {
     for (const stream of internals(connection).streamMap.values()) this.#streamArrived(stream);
   }
 
-  onStream(listener: (stream: QuicStreamPair) => void): void {
+  onStream(listener: (incoming: IncomingStream) => void): void {
     this.#streamListener = listener;
-    if (this.stream) listener(this.stream);
+    if (this.#incoming) listener(this.#incoming);
   }
 
   protected stop(code: CloseCode): Promise<void> {
@@ -521,7 +526,20 @@ class LibraryServerSession extends LibrarySession implements ServerSession {
       return;
     }
     this.stream = stream;
-    this.#streamListener?.(stream);
+    // Read the first bytes before announcing the stream: a client that closes without writing makes
+    // the library reset its stream, which opens it here with no data.
+    const reader = stream.readable.getReader();
+    reader.read().then(
+      ({ value, done }) => {
+        reader.releaseLock();
+        this.#incoming = { stream, firstBytes: done ? undefined : value };
+        this.#streamListener?.(this.#incoming);
+      },
+      () => {
+        reader.releaseLock();
+        this.close(CloseCode.Normal);
+      },
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { type Connection, ErrorCode, MsgError, type PendingConnection } from "@msg/core";
 import { createQuicConnection, type QuicConnectionSettings } from "./connection.js";
-import { CloseCode, type QuicStreamPair, type ServerSession } from "./library.js";
+import { CloseCode, type IncomingStream, type ServerSession } from "./library.js";
 
 /** How a pending connection ended. */
 export type PendingOutcome = "accepted" | "rejected" | "timedOut" | "peerClosed" | "listenerClosed";
@@ -11,7 +11,7 @@ export interface PendingSettings extends QuicConnectionSettings {
 
 /**
  * A QUIC connection whose handshake is done but whose stream has not been accepted yet. The client's
- * stream becomes visible only with its first bytes, so `accept()` resolves then; it rejects with a
+ * stream becomes visible only with its first bytes, so `accept()` resolves once they arrived; it rejects with a
  * MsgError `handshake_failed` if the peer closes first, if no stream arrives within
  * `firstStreamTimeout`, or if the pending connection is rejected or its listener closes.
  */
@@ -20,7 +20,7 @@ export class QuicPendingConnection implements PendingConnection {
   readonly #session: ServerSession;
   readonly #settings: PendingSettings;
   readonly #onSettled: (outcome: PendingOutcome) => void;
-  #stream: QuicStreamPair | undefined;
+  #incoming: IncomingStream | undefined;
   #acceptWanted = false;
   #result: Promise<Connection> | undefined;
   #resolve: ((connection: Connection) => void) | undefined;
@@ -44,8 +44,8 @@ export class QuicPendingConnection implements PendingConnection {
         settings.firstStreamTimeout,
       );
     }
-    session.onStream((stream) => {
-      this.#stream = stream;
+    session.onStream((incoming) => {
+      this.#incoming = incoming;
       this.#complete();
     });
     session.onClose((error) =>
@@ -81,9 +81,10 @@ export class QuicPendingConnection implements PendingConnection {
   }
 
   #complete(): void {
-    if (this.#settled || !this.#acceptWanted || !this.#stream) return;
+    if (this.#settled || !this.#acceptWanted || !this.#incoming) return;
     this.#settle("accepted");
-    this.#resolve?.(createQuicConnection(this.#session, this.#stream, this.#settings));
+    const { stream, firstBytes } = this.#incoming;
+    this.#resolve?.(createQuicConnection(this.#session, stream, this.#settings, firstBytes));
   }
 
   #refuse(why: string, outcome: PendingOutcome): void {
