@@ -1,0 +1,383 @@
+#!/usr/bin/env node
+/**
+ * QUIC on loopback, two processes: the raw `@matrixai/quic` library (WHATWG streams, no wrapper) against
+ * `@msg/transport-quic` (the same library behind core's Connection), measured in the same run.
+ *
+ *   pnpm --filter @msg/transport-quic build && node benchmarks/quic-raw.mjs [--quick] [--json FILE]
+ *
+ * Two numbers per side, each the median of several runs:
+ * - throughput: one connection sends N MiB in 64 KiB writes, then ends; the server answers with the
+ *   byte count once it has read everything. MB/s = N / (first write → answer).
+ * - round trips/s: one connection sends 100 bytes and waits for the 100-byte echo, in a loop.
+ * Both sides use the same library settings (ALPN msg, 1460-byte UDP payloads, 64 KiB reads).
+ * The server runs in a child process (this script with `--serve raw|transport`).
+ */
+import { spawn } from "node:child_process";
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { QuicTransport } from "@msg/transport-quic";
+import { medianSample } from "./lib/stats.mjs";
+import { markdownTable } from "./lib/table.mjs";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    serve: { type: "string" },
+  },
+});
+
+const SETTINGS = args.quick
+  ? { throughputBytes: 1 << 20, roundTripMs: 500, warmupMs: 100, runs: 1 }
+  : { throughputBytes: 8 << 20, roundTripMs: 3000, warmupMs: 500, runs: 3 };
+const WRITE_SIZE = 64 * 1024;
+const MESSAGE_SIZE = 100;
+/** First byte of a connection: what the server does with it. */
+const MODE = { throughput: 0x54 /* T */, echo: 0x45 /* E */ };
+/** Library settings shared by both sides, matching @msg/transport-quic's defaults. */
+const LIBRARY_CONFIG = {
+  applicationProtos: ["msg"],
+  maxSendUdpPayloadSize: 1460,
+  readableChunkSize: 65_536,
+  maxIdleTimeout: 300_000,
+  keepAliveIntervalTime: 10_000,
+};
+const CALL_TIMEOUT_MS = 120_000;
+
+// ---------------------------------------------------------------------------------------------------
+// Parent: the client side and the report.
+
+async function main() {
+  const results = {};
+  for (const side of ["raw", "transport"]) {
+    process.stderr.write(`[quic-raw] ${side}: starting server process\n`);
+    const server = await startServer(side);
+    try {
+      const client = side === "raw" ? await rawClient() : transportClient();
+      const throughputs = [];
+      for (let run = 0; run < SETTINGS.runs; run++) {
+        throughputs.push(await bounded(client.throughput(server.port), `${side} throughput`));
+      }
+      const roundTrips = [];
+      for (let run = 0; run < SETTINGS.runs; run++) {
+        roundTrips.push(await bounded(client.roundTrips(server.port), `${side} round trips`));
+      }
+      results[side] = {
+        throughputMBps: medianSample(throughputs),
+        roundTripsPerSec: medianSample(roundTrips),
+      };
+      process.stderr.write(`[quic-raw] ${side}: ${JSON.stringify(results[side])}\n`);
+    } finally {
+      server.stop();
+    }
+  }
+  report(results);
+}
+
+function report(results) {
+  const row = (label, key, digits) => {
+    const raw = results.raw[key];
+    const ours = results.transport[key];
+    return [label, raw.toFixed(digits), ours.toFixed(digits), `${(ours / raw).toFixed(2)}×`];
+  };
+  const table = markdownTable(
+    ["QUIC, two processes, loopback", "raw @matrixai/quic", "@msg/transport-quic", "ratio"],
+    [
+      row(`throughput, MB/s (${WRITE_SIZE / 1024} KiB writes)`, "throughputMBps", 2),
+      row(`round trips/s (${MESSAGE_SIZE} B)`, "roundTripsPerSec", 0),
+    ],
+    ["l", "r", "r", "r"],
+  );
+  const runs = SETTINGS.runs === 1 ? "one run" : `median of ${SETTINGS.runs} runs`;
+  process.stdout.write(
+    `## QUIC: raw library vs transport\n\n${table}\n\n` +
+      `${SETTINGS.throughputBytes >> 20} MiB per throughput run, ${SETTINGS.roundTripMs} ms of round trips ` +
+      `after ${SETTINGS.warmupMs} ms warm-up; ${runs}${args.quick ? " (--quick)" : ""}.\n`,
+  );
+  if (args.json) writeFileSync(args.json, `${JSON.stringify({ settings: SETTINGS, results }, null, 2)}\n`);
+}
+
+/** Starts `--serve side` in a child process; resolves with its port. */
+async function startServer(side) {
+  const child = spawn(process.execPath, [process.argv[1], "--serve", side], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const killChild = () => child.kill("SIGKILL");
+  process.on("exit", killChild);
+  const lines = createInterface({ input: child.stdout });
+  const port = await bounded(
+    new Promise((resolve, reject) => {
+      lines.once("line", (line) => resolve(JSON.parse(line).port));
+      child.once("exit", (code) => reject(new Error(`${side} server exited with ${code}`)));
+    }),
+    `${side} server start`,
+  );
+  return {
+    port,
+    stop() {
+      process.off("exit", killChild);
+      child.kill("SIGKILL");
+    },
+  };
+}
+
+/** A client over the library's own API. */
+async function rawClient() {
+  const lib = await loadLibrary();
+  const connect = async (port, mode) => {
+    const client = await lib.QUICClient.createQUICClient({
+      host: "127.0.0.1",
+      port,
+      localHost: "127.0.0.1",
+      crypto: { ops: { randomBytes: async (buffer) => void randomFillSync(new Uint8Array(buffer)) } },
+      config: { ...LIBRARY_CONFIG, verifyPeer: false },
+      logger: silentLogger,
+    });
+    const stream = client.connection.newStream("bidi");
+    const writer = stream.writable.getWriter();
+    const reader = stream.readable.getReader();
+    await writer.write(Uint8Array.of(mode));
+    const readBytes = async (count) => {
+      let have = 0;
+      while (have < count) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error("stream ended early");
+        have += value.byteLength;
+      }
+    };
+    return { client, writer, readBytes };
+  };
+  return {
+    async throughput(port) {
+      const { client, writer, readBytes } = await connect(port, MODE.throughput);
+      const chunk = randomBytes(WRITE_SIZE);
+      const started = performance.now();
+      for (let sent = 0; sent < SETTINGS.throughputBytes; sent += WRITE_SIZE) {
+        await writer.ready;
+        writer.write(chunk).catch(() => {});
+      }
+      await writer.close();
+      await readBytes(8);
+      const seconds = (performance.now() - started) / 1000;
+      await client.destroy({ force: true });
+      return SETTINGS.throughputBytes / 1e6 / seconds;
+    },
+    async roundTrips(port) {
+      const { client, writer, readBytes } = await connect(port, MODE.echo);
+      const message = randomBytes(MESSAGE_SIZE);
+      const rate = await roundTripRate(async () => {
+        await writer.write(message);
+        await readBytes(MESSAGE_SIZE);
+      });
+      await client.destroy({ force: true });
+      return rate;
+    },
+  };
+}
+
+/** A client over @msg/transport-quic's Connection. */
+function transportClient() {
+  const transport = new QuicTransport();
+  const connect = async (port, mode) => {
+    const connection = await transport.connect(`127.0.0.1:${port}`);
+    let have = 0;
+    let want = 0;
+    let wake;
+    let drained;
+    connection.setHandler({
+      onData(chunk) {
+        have += chunk.byteLength;
+        if (wake && have >= want) wake();
+      },
+      onDrain: () => drained?.(),
+      onClose() {},
+    });
+    connection.write(Uint8Array.of(mode));
+    const readBytes = (count) =>
+      new Promise((resolve) => {
+        want = count;
+        wake = () => {
+          wake = undefined;
+          have -= count;
+          resolve();
+        };
+        if (have >= want) wake();
+      });
+    const whenDrained = () => new Promise((resolve) => (drained = resolve));
+    return { connection, readBytes, whenDrained };
+  };
+  return {
+    async throughput(port) {
+      const { connection, readBytes, whenDrained } = await connect(port, MODE.throughput);
+      const chunk = randomBytes(WRITE_SIZE);
+      const started = performance.now();
+      for (let sent = 0; sent < SETTINGS.throughputBytes; sent += WRITE_SIZE) {
+        if (!connection.write(chunk)) await whenDrained();
+      }
+      connection.end();
+      await readBytes(8);
+      const seconds = (performance.now() - started) / 1000;
+      connection.destroy();
+      return SETTINGS.throughputBytes / 1e6 / seconds;
+    },
+    async roundTrips(port) {
+      const { connection, readBytes } = await connect(port, MODE.echo);
+      const message = randomBytes(MESSAGE_SIZE);
+      const rate = await roundTripRate(async () => {
+        connection.write(message);
+        await readBytes(MESSAGE_SIZE);
+      });
+      connection.destroy();
+      return rate;
+    },
+  };
+}
+
+/** Round trips per second of `roundTrip`, awaited one at a time, after a warm-up. */
+async function roundTripRate(roundTrip) {
+  const until = async (ms) => {
+    let count = 0;
+    const started = performance.now();
+    while (performance.now() - started < ms) {
+      await roundTrip();
+      count++;
+    }
+    return count / ((performance.now() - started) / 1000);
+  };
+  await until(SETTINGS.warmupMs);
+  return until(SETTINGS.roundTripMs);
+}
+
+function bounded(promise, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${CALL_TIMEOUT_MS} ms: ${what}`)),
+      CALL_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child: the server side. Prints {"port":N} on stdout once listening; killed by the parent.
+
+async function serve(side) {
+  const port = side === "raw" ? await serveRaw() : await serveTransport();
+  process.stdout.write(`${JSON.stringify({ port })}\n`);
+}
+
+/** What the server does with one connection's bytes, by its first byte. */
+function serverSession(write, end) {
+  let mode;
+  let received = 0;
+  return {
+    data(chunk) {
+      if (mode === undefined) {
+        mode = chunk[0];
+        chunk = chunk.subarray(1);
+      }
+      received += chunk.byteLength;
+      if (mode === MODE.echo && chunk.byteLength > 0) write(chunk);
+    },
+    end() {
+      if (mode === MODE.throughput) {
+        const count = Buffer.alloc(8);
+        count.writeBigUInt64BE(BigInt(received));
+        write(count);
+      }
+      end();
+    },
+  };
+}
+
+async function serveRaw() {
+  const lib = await loadLibrary();
+  const { cert, key } = await localhostCertificate();
+  const secret = randomBytes(32);
+  const hmac = (k, data) => createHmac("sha256", Buffer.from(k)).update(Buffer.from(data)).digest();
+  const server = new lib.QUICServer({
+    crypto: {
+      key: secret.buffer.slice(secret.byteOffset, secret.byteOffset + 32),
+      ops: {
+        sign: async (k, data) => {
+          const mac = hmac(k, data);
+          return mac.buffer.slice(mac.byteOffset, mac.byteOffset + mac.byteLength);
+        },
+        verify: async (k, data, signature) => timingSafeEqual(hmac(k, data), Buffer.from(signature)),
+      },
+    },
+    config: { ...LIBRARY_CONFIG, key, cert, verifyPeer: false },
+    logger: silentLogger,
+  });
+  server.addEventListener(lib.events.EventQUICServerConnection.name, (event) => {
+    event.detail.addEventListener(lib.events.EventQUICConnectionStream.name, async (streamEvent) => {
+      const stream = streamEvent.detail;
+      const writer = stream.writable.getWriter();
+      const session = serverSession(
+        (bytes) => writer.write(Buffer.from(bytes)).catch(() => {}),
+        () => writer.close().catch(() => {}),
+      );
+      try {
+        for await (const chunk of stream.readable) session.data(chunk);
+        session.end();
+      } catch {
+        // The client went away.
+      }
+    });
+  });
+  await server.start({ host: "127.0.0.1", port: 0 });
+  return server.port;
+}
+
+async function serveTransport() {
+  const transport = new QuicTransport();
+  const listener = await transport.bind("127.0.0.1:0", async (pending) => {
+    const connection = await pending.accept().catch(() => undefined);
+    if (!connection) return;
+    const session = serverSession(
+      (bytes) => connection.write(Buffer.from(bytes)),
+      () => connection.end(),
+    );
+    connection.setHandler({
+      onData: (chunk) => session.data(chunk),
+      onEnd: () => session.end(),
+      onClose() {},
+    });
+  });
+  return Number(listener.localAddress.split(":").pop());
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The library is not a dependency of the benchmarks: load it (and selfsigned) from the transport
+// package that depends on it.
+
+function transportRequire() {
+  const benchRequire = createRequire(import.meta.url);
+  return createRequire(benchRequire.resolve("@msg/transport-quic/package.json"));
+}
+
+async function loadLibrary() {
+  const packageJson = transportRequire().resolve("@matrixai/quic/package.json");
+  return import(pathToFileURL(join(dirname(packageJson), "dist", "index.js")).href);
+}
+
+async function localhostCertificate() {
+  const { generate } = transportRequire()("selfsigned");
+  const pems = await generate([{ name: "commonName", value: "localhost" }], {
+    keyType: "ec",
+    algorithm: "sha256",
+  });
+  return { cert: pems.cert, key: pems.private };
+}
+
+/** The library logs at INFO to stderr by default. */
+const silentLogger = { getChild: () => silentLogger, debug() {}, info() {}, warn() {}, error() {} };
+
+if (args.serve) await serve(args.serve);
+else await main();
