@@ -120,7 +120,7 @@ export interface ClientOptions extends QuicSessionSettings {
   /** IP address of the server. */
   host: string;
   port: number;
-  /** Local address to bind the client's UDP socket to (a wildcard of the server's family). */
+  /** Local IP address to bind the client's UDP socket to. */
   localHost: string;
   servername: string;
   verifyPeer: boolean;

@@ -8,7 +8,7 @@ import {
   parseHostPort,
   type Transport,
 } from "@msg/core";
-import { resolveHost, wildcardFor } from "./address.js";
+import { resolveHost, sourceAddressFor } from "./address.js";
 import { generateLocalhostCertificate } from "./certificate.js";
 import { createQuicConnection, QUIC } from "./connection.js";
 import { connectQuic } from "./library.js";
@@ -70,7 +70,7 @@ export class QuicTransport implements Transport {
         ...options,
         host: ip,
         port,
-        localHost: wildcardFor(ip),
+        localHost: await sourceAddressFor(ip, port),
         servername: options.servername ?? (isIP(host) === 0 ? host : "localhost"),
         ca: options.ca,
       },

@@ -21,6 +21,8 @@ async function roundTrip(server: QuicTransport, client: QuicTransport, bindAddre
   const reader = new Reader(accepted);
   await reader.untilLength(4);
   expect(reader.text()).toBe("ping");
+  expect(accepted.remoteAddress).toBe(connection.localAddress);
+  expect(accepted.transport).toBe("quic");
   return { bound, connection, accepted };
 }
 
