@@ -22,6 +22,7 @@ export {
   setLogLevel,
   setLogSink,
 } from "./logger.js";
+export * from "./net-listener.js";
 export type {
   PublisherStats,
   PubSocketStats,

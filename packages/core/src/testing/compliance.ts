@@ -1,0 +1,605 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Connection, ConnectionHandler } from "../connection.js";
+import { readExactly } from "../connection-io.js";
+import { ErrorCode, isMsgError } from "../errors.js";
+import type { Listener, PendingConnection, Transport } from "../transport.js";
+import { withTimeout } from "./wait.js";
+
+/**
+ * The transport compliance suite: one set of tests every transport must pass, run against real
+ * connections. Register it from a test file:
+ *
+ * ```ts
+ * transportComplianceSuite("tcp over IPv4", {
+ *   server: () => new TcpTransport(),
+ *   client: () => new TcpTransport(),
+ *   bindAddress: () => "127.0.0.1:0",
+ *   deadAddress: () => `127.0.0.1:${await freePort()}`,
+ * });
+ * ```
+ *
+ * In every test the client speaks first (a short greeting) before the server waits for anything,
+ * because some transports (QUIC) show a stream to the server only once the client writes on it.
+ */
+export interface ComplianceTarget {
+  /** Creates a fresh transport for a test (server and client sides may need different options, e.g. TLS). */
+  server(): Transport | Promise<Transport>;
+  client(): Transport | Promise<Transport>;
+  /** An address to bind to: "127.0.0.1:0", or a fresh temp path for IPC. */
+  bindAddress(): string;
+  /** An address where nothing listens (connect must fail promptly). */
+  deadAddress(): string | Promise<string>;
+  /** Things the transport cannot do; each value is the reason, shown in the name of the test it changes. */
+  limits?: ComplianceLimits;
+  /** Sizes and bounds, for transports slower than a kernel socket. */
+  tuning?: ComplianceTuning;
+}
+
+export interface ComplianceLimits {
+  /**
+   * Why an accepted connection's `remoteAddress` cannot equal the client's `localAddress` (unix
+   * sockets: a client end has no address). The suite then checks that every accepted peer's
+   * `remoteAddress` is distinct instead.
+   */
+  remoteAddressIsNotClientAddress?: string;
+}
+
+export interface ComplianceTuning {
+  /** Bytes sent each way in the large-write test. Default 16 MiB. */
+  largeWriteBytes?: number;
+  /** Connections opened at once in the concurrency test. Default 32. */
+  concurrentConnections?: number;
+  /** Milliseconds within which a failing connect must reject. Default 5000. */
+  failWithinMs?: number;
+  /** Milliseconds for each single wait (an event, a reply). Default 5000. */
+  waitMs?: number;
+}
+
+const GREETING = Buffer.from("hello");
+
+export function transportComplianceSuite(name: string, target: ComplianceTarget): void {
+  const largeWriteBytes = target.tuning?.largeWriteBytes ?? 16 * 1024 * 1024;
+  const concurrentConnections = target.tuning?.concurrentConnections ?? 32;
+  const failWithinMs = target.tuning?.failWithinMs ?? 5000;
+  const waitMs = target.tuning?.waitMs ?? 5000;
+  const limits = target.limits ?? {};
+
+  describe(`transport compliance: ${name}`, () => {
+    const world = new World(target, waitMs);
+    afterEach(() => world.cleanup());
+
+    it("binds, connects and accepts; data flows both ways; localAddress is connectable as it is", async () => {
+      const { client, server, listener, clientTransport, serverTransport } = await world.pair();
+      expect(client.transport).toBe(clientTransport.name);
+      expect(server.transport).toBe(serverTransport.name);
+      expect(client.remoteAddress).toBe(listener.localAddress);
+      expect(client.closed).toBe(false);
+      const clientProbe = new Probe(client);
+      const serverProbe = new Probe(server);
+      client.write(Buffer.from("ping"));
+      await serverProbe.waitBytes(4, waitMs, "ping at the server");
+      server.write(Buffer.from("pong"));
+      await clientProbe.waitBytes(4, waitMs, "pong at the client");
+      expect(serverProbe.text()).toBe("ping");
+      expect(clientProbe.text()).toBe("pong");
+    });
+
+    if (limits.remoteAddressIsNotClientAddress) {
+      it(`each accepted connection has a distinct remoteAddress (not the client's localAddress: ${limits.remoteAddressIsNotClientAddress})`, async () => {
+        const listener = await world.listen();
+        const first = await world.connectAndAccept(listener);
+        const second = await world.connectAndAccept(listener);
+        expect(first.server.remoteAddress).not.toBe(second.server.remoteAddress);
+        expect(first.server.remoteAddress.length).toBeGreaterThan(0);
+      });
+    } else {
+      it("an accepted connection's remoteAddress is the client's localAddress, and the reverse", async () => {
+        const { client, server } = await world.pair();
+        expect(server.remoteAddress).toBe(client.localAddress);
+        expect(client.remoteAddress).toBe(server.localAddress);
+      });
+    }
+
+    it(`serves ${concurrentConnections} concurrent connections, each a distinct peer`, async () => {
+      const listener = await world.listen();
+      const clients = await Promise.all(
+        Array.from({ length: concurrentConnections }, async (_, index) => {
+          const client = await world.connect(listener.localAddress);
+          client.write(Buffer.from(`${GREETING}#${String(index).padStart(4, "0")}`));
+          return client;
+        }),
+      );
+      const servers = await Promise.all(
+        clients.map(async () => {
+          const server = await world.accept();
+          const id = Buffer.from(await readExactly(server, GREETING.length + 5, world.timeoutSignal()));
+          server.write(Buffer.concat([Buffer.from("echo:"), id]));
+          return server;
+        }),
+      );
+      expect(new Set(servers.map((server) => server.remoteAddress)).size).toBe(concurrentConnections);
+      const replies = await Promise.all(
+        clients.map((client) => readExactly(client, 5 + GREETING.length + 5, world.timeoutSignal())),
+      );
+      replies.forEach((reply, index) => {
+        expect(Buffer.from(reply).toString()).toBe(`echo:${GREETING}#${String(index).padStart(4, "0")}`);
+      });
+    });
+
+    it(`carries ${largeWriteBytes} bytes each way at once, intact`, async () => {
+      const { client, server } = await world.pair();
+      const up = randomBytes(largeWriteBytes);
+      const down = randomBytes(largeWriteBytes);
+      const atServer = new Probe(server, { keep: false });
+      const atClient = new Probe(client, { keep: false });
+      const bound = Math.max(20_000, largeWriteBytes / 2000);
+      await Promise.all([
+        writeAll(client, atClient, up, bound),
+        writeAll(server, atServer, down, bound),
+        atServer.waitBytes(largeWriteBytes, bound, "upload complete"),
+        atClient.waitBytes(largeWriteBytes, bound, "download complete"),
+      ]);
+      expect(atServer.bytes).toBe(largeWriteBytes);
+      expect(atClient.bytes).toBe(largeWriteBytes);
+      expect(atServer.digest()).toBe(sha256(up));
+      expect(atClient.digest()).toBe(sha256(down));
+    }, 60_000);
+
+    it("applies backpressure: write() returns false while the reader is paused, onDrain follows resume, nothing is lost", async () => {
+      const { client, server } = await world.pair();
+      const atServer = new Probe(server, { keep: false });
+      server.pause();
+      const atClient = new Probe(client);
+      const chunk = randomBytes(8 * 1024);
+      const sent = createHash("sha256");
+      let written = 0;
+      const limit = 256 * 1024 * 1024;
+      let accepted = true;
+      while (accepted) {
+        accepted = client.write(chunk);
+        sent.update(chunk);
+        written += chunk.length;
+        if (written >= limit) throw new Error(`write() still returned true after ${limit} bytes`);
+        // Give the transport a turn to move bytes, as a real writer would between messages.
+        if (written % (256 * 1024) === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(atServer.bytes).toBeLessThan(written);
+      const drained = atClient.nextDrain(waitMs, "onDrain after the reader resumed");
+      server.resume();
+      await drained;
+      await atServer.waitBytes(written, waitMs * 4, "every byte written before the drain");
+      expect(atServer.bytes).toBe(written);
+      expect(atServer.digest()).toBe(sent.digest("hex"));
+    }, 60_000);
+
+    it("half-closes: end() delivers onEnd to the peer, which can still write back", async () => {
+      const { client, server } = await world.pair();
+      const atServer = new Probe(server);
+      const atClient = new Probe(client);
+      client.write(Buffer.from("last words"));
+      client.end();
+      await atServer.waitEnd(waitMs, "onEnd at the server");
+      expect(atServer.text()).toBe("last words");
+      expect(server.closed).toBe(false);
+      server.write(Buffer.from("reply after end"));
+      server.end();
+      await atClient.waitEnd(waitMs, "onEnd at the client");
+      expect(atClient.text()).toBe("reply after end");
+      await Promise.all([
+        atServer.waitClose(waitMs, "server close after both ends"),
+        atClient.waitClose(waitMs, "client close after both ends"),
+      ]);
+      expect(atServer.closeError).toBeUndefined();
+      expect(atClient.closeError).toBeUndefined();
+    });
+
+    for (const side of ["server", "client"] as const) {
+      it(`destroy() mid-transfer by the ${side}: both sides get onClose exactly once, later writes return false`, async () => {
+        const { client, server } = await world.pair();
+        const [destroyer, writer] = side === "server" ? [server, client] : [client, server];
+        const atDestroyer = new Probe(destroyer, { keep: false });
+        const atWriter = new Probe(writer, { keep: false });
+        const stopWriting = streamForever(writer, atWriter);
+        await atDestroyer.waitBytes(1024 * 1024, waitMs, "some of the transfer");
+        destroyer.destroy();
+        await Promise.all([
+          atDestroyer.waitClose(waitMs, `onClose at the ${side} that destroyed`),
+          atWriter.waitClose(waitMs, "onClose at the side that was writing"),
+        ]);
+        stopWriting();
+        expect(writer.closed).toBe(true);
+        expect(destroyer.closed).toBe(true);
+        expect(writer.write(Buffer.from("too late"))).toBe(false);
+        expect(destroyer.write(Buffer.from("too late"))).toBe(false);
+        // Let any duplicate close notification surface before counting.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(atDestroyer.closes).toBe(1);
+        expect(atWriter.closes).toBe(1);
+      });
+    }
+
+    it("connect to a dead address rejects with connect_failed, promptly", async () => {
+      const transport = await world.clientTransport();
+      const address = await target.deadAddress();
+      const started = Date.now();
+      const error = await withTimeout(
+        transport.connect(address).then(
+          (connection) => {
+            world.own(connection);
+            return undefined;
+          },
+          (error: unknown) => error,
+        ),
+        failWithinMs + 1000,
+        "connect to a dead address to fail",
+      );
+      expect(isMsgError(error, ErrorCode.ConnectFailed)).toBe(true);
+      expect(Date.now() - started).toBeLessThanOrEqual(failWithinMs);
+    });
+
+    it("connect before bind fails; after bind at that address it succeeds", async () => {
+      const first = await world.listen();
+      const address = first.localAddress;
+      await first.close();
+      const transport = await world.clientTransport();
+      const early = await withTimeout(
+        transport.connect(address).then(
+          (connection) => world.own(connection),
+          (error: unknown) => error,
+        ),
+        failWithinMs + 1000,
+        "connect before bind to fail",
+      );
+      expect(isMsgError(early, ErrorCode.ConnectFailed)).toBe(true);
+      const listener = await world.listen(address);
+      expect(listener.localAddress).toBe(address);
+      const { client, server } = await world.connectAndAccept(listener);
+      const atClient = new Probe(client);
+      server.write(Buffer.from("late but fine"));
+      await atClient.waitBytes(13, waitMs, "data over the late connection");
+    });
+
+    it("PendingConnection.reject() closes that peer; the next one is accepted", async () => {
+      const listener = await world.listen();
+      const refused = await world.connect(listener.localAddress);
+      refused.write(GREETING);
+      const atRefused = new Probe(refused);
+      (await world.nextPending()).reject();
+      await atRefused.waitClose(waitMs, "the refused client to see its connection close");
+      const { client, server } = await world.connectAndAccept(listener);
+      const atClient = new Probe(client);
+      server.write(Buffer.from("welcome"));
+      await atClient.waitBytes(7, waitMs, "data over the accepted connection");
+    });
+
+    it("connect with an aborted AbortSignal rejects with aborted, and leaves no open connection", async () => {
+      const listener = await world.listen();
+      const transport = await world.clientTransport();
+      const before = new AbortController();
+      before.abort();
+      const early = await transport.connect(listener.localAddress, { signal: before.signal }).then(
+        (connection) => world.own(connection),
+        (error: unknown) => error,
+      );
+      expect(isMsgError(early, ErrorCode.Aborted)).toBe(true);
+
+      const during = new AbortController();
+      const attempt = transport.connect(listener.localAddress, { signal: during.signal });
+      during.abort();
+      const late = await withTimeout(
+        attempt.then(
+          (connection) => world.own(connection),
+          (error: unknown) => error,
+        ),
+        failWithinMs,
+        "the aborted connect to settle",
+      );
+      expect(isMsgError(late, ErrorCode.Aborted)).toBe(true);
+
+      // Whatever reached the server before the abort must close; the next real client still works.
+      const real = await world.connect(listener.localAddress);
+      real.write(Buffer.from("real!"));
+      for (;;) {
+        const server = await world.nextPending().then((pending) =>
+          pending.accept().then(
+            (connection) => world.own(connection),
+            () => undefined,
+          ),
+        );
+        if (!server) continue;
+        const atServer = new Probe(server);
+        await atServer.waitBytesOrClose(5, waitMs, "a greeting or a close");
+        if (atServer.text() === "real!") break;
+        await atServer.waitClose(waitMs, "the aborted attempt's server side to close");
+      }
+    });
+
+    it("listener.close() stops new accepts while existing connections keep working", async () => {
+      const { client, server, listener } = await world.pair();
+      await listener.close();
+      const transport = await world.clientTransport();
+      const refused = await withTimeout(
+        transport.connect(listener.localAddress).then(
+          (connection) => {
+            world.own(connection);
+            connection.write(GREETING);
+            return connection;
+          },
+          (error: unknown) => error,
+        ),
+        failWithinMs + 1000,
+        "connect after listener.close() to fail",
+      );
+      expect(isMsgError(refused, ErrorCode.ConnectFailed)).toBe(true);
+      const atClient = new Probe(client);
+      const atServer = new Probe(server);
+      client.write(Buffer.from("still"));
+      server.write(Buffer.from("here"));
+      await atServer.waitBytes(5, waitMs, "client data after listener close");
+      await atClient.waitBytes(4, waitMs, "server data after listener close");
+      expect(atServer.text()).toBe("still");
+      expect(atClient.text()).toBe("here");
+    });
+
+    it('listener.control({ type: "nonsense" }) rejects with unsupported_control', async () => {
+      const listener = await world.listen();
+      const error = await listener.control({ type: "nonsense" }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isMsgError(error, ErrorCode.UnsupportedControl)).toBe(true);
+    });
+  });
+}
+
+/** Everything one test opens, so that `cleanup` closes it whatever the test's outcome. */
+class World {
+  readonly #target: ComplianceTarget;
+  readonly #waitMs: number;
+  #listeners: Listener[] = [];
+  #connections: Connection[] = [];
+  #pendings: PendingConnection[] = [];
+  #incoming: PendingConnection[] = [];
+  #waiters: ((pending: PendingConnection) => void)[] = [];
+  #serverTransport: Transport | undefined;
+  #clientTransport: Transport | undefined;
+  #signals: AbortController[] = [];
+
+  constructor(target: ComplianceTarget, waitMs: number) {
+    this.#target = target;
+    this.#waitMs = waitMs;
+  }
+
+  async serverTransport(): Promise<Transport> {
+    this.#serverTransport ??= await this.#target.server();
+    return this.#serverTransport;
+  }
+
+  async clientTransport(): Promise<Transport> {
+    this.#clientTransport ??= await this.#target.client();
+    return this.#clientTransport;
+  }
+
+  /** An AbortSignal that fires after the suite's wait bound, for reads that must not hang. */
+  timeoutSignal(): AbortSignal {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error("timed out")), this.#waitMs);
+    timer.unref();
+    this.#signals.push(controller);
+    return controller.signal;
+  }
+
+  async listen(address = this.#target.bindAddress()): Promise<Listener> {
+    const transport = await this.serverTransport();
+    const listener = await transport.bind(address, (pending) => {
+      this.#pendings.push(pending);
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter(pending);
+      else this.#incoming.push(pending);
+    });
+    this.#listeners.push(listener);
+    return listener;
+  }
+
+  nextPending(): Promise<PendingConnection> {
+    const ready = this.#incoming.shift();
+    if (ready) return Promise.resolve(ready);
+    return withTimeout(
+      new Promise<PendingConnection>((resolve) => this.#waiters.push(resolve)),
+      this.#waitMs,
+      "an incoming connection",
+    );
+  }
+
+  own<T extends Connection>(connection: T): T {
+    this.#connections.push(connection);
+    return connection;
+  }
+
+  async connect(address: string): Promise<Connection> {
+    const transport = await this.clientTransport();
+    return this.own(await withTimeout(transport.connect(address), this.#waitMs, `connect to ${address}`));
+  }
+
+  /** Accepts the next incoming connection and reads the client's greeting from it. */
+  async accept(): Promise<Connection> {
+    const pending = await this.nextPending();
+    return this.own(await withTimeout(pending.accept(), this.#waitMs, "accept()"));
+  }
+
+  /** Connects a client that greets, accepts it and consumes the greeting. */
+  async connectAndAccept(listener: Listener): Promise<{ client: Connection; server: Connection }> {
+    const client = await this.connect(listener.localAddress);
+    client.write(GREETING);
+    const server = await this.accept();
+    const greeting = await readExactly(server, GREETING.length, this.timeoutSignal());
+    expect(Buffer.from(greeting).equals(GREETING)).toBe(true);
+    return { client, server };
+  }
+
+  async pair(): Promise<{
+    client: Connection;
+    server: Connection;
+    listener: Listener;
+    clientTransport: Transport;
+    serverTransport: Transport;
+  }> {
+    const listener = await this.listen();
+    const { client, server } = await this.connectAndAccept(listener);
+    return {
+      client,
+      server,
+      listener,
+      clientTransport: await this.clientTransport(),
+      serverTransport: await this.serverTransport(),
+    };
+  }
+
+  async cleanup(): Promise<void> {
+    for (const controller of this.#signals) controller.abort();
+    for (const connection of this.#connections) connection.destroy();
+    for (const pending of this.#pendings) pending.reject();
+    await Promise.all(this.#listeners.map((listener) => listener.close()));
+    this.#signals = [];
+    this.#connections = [];
+    this.#pendings = [];
+    this.#incoming = [];
+    this.#waiters = [];
+    this.#listeners = [];
+    this.#serverTransport = undefined;
+    this.#clientTransport = undefined;
+  }
+}
+
+/** Records what one connection delivers and lets a test await it, each wait bounded. */
+class Probe {
+  bytes = 0;
+  ended = false;
+  closes = 0;
+  closeError: Error | undefined;
+  readonly #chunks: Buffer[] = [];
+  readonly #hash = createHash("sha256");
+  readonly #keep: boolean;
+  #drains = 0;
+  #listeners = new Set<() => void>();
+
+  constructor(connection: Connection, options: { keep?: boolean } = {}) {
+    this.#keep = options.keep ?? true;
+    const handler: ConnectionHandler = {
+      onData: (chunk) => {
+        this.bytes += chunk.byteLength;
+        this.#hash.update(chunk);
+        if (this.#keep) this.#chunks.push(Buffer.from(chunk));
+        this.#notify();
+      },
+      onDrain: () => {
+        this.#drains++;
+        this.#notify();
+      },
+      onEnd: () => {
+        this.ended = true;
+        this.#notify();
+      },
+      onClose: (error) => {
+        this.closes++;
+        this.closeError = error;
+        this.#notify();
+      },
+    };
+    connection.setHandler(handler);
+  }
+
+  text(): string {
+    return Buffer.concat(this.#chunks).toString();
+  }
+
+  digest(): string {
+    return this.#hash.copy().digest("hex");
+  }
+
+  waitBytes(count: number, ms: number, what: string): Promise<void> {
+    return this.#until(
+      () => this.bytes >= count,
+      ms,
+      what,
+      () => this.closes > 0,
+    );
+  }
+
+  waitBytesOrClose(count: number, ms: number, what: string): Promise<void> {
+    return this.#until(() => this.bytes >= count || this.closes > 0, ms, what);
+  }
+
+  waitEnd(ms: number, what: string): Promise<void> {
+    return this.#until(() => this.ended, ms, what);
+  }
+
+  waitClose(ms: number, what: string): Promise<void> {
+    return this.#until(() => this.closes > 0, ms, what);
+  }
+
+  /** The next onDrain; rejects early if the connection closes first. */
+  nextDrain(ms: number, what: string): Promise<void> {
+    const seen = this.#drains;
+    return this.#until(
+      () => this.#drains > seen,
+      ms,
+      what,
+      () => this.closes > 0,
+    );
+  }
+
+  /** Resolves once `done` holds; rejects after `ms`, or at once if `failed` holds first. */
+  #until(done: () => boolean, ms: number, what: string, failed?: () => boolean): Promise<void> {
+    const wait = new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (done()) {
+          this.#listeners.delete(check);
+          resolve();
+        } else if (failed?.()) {
+          this.#listeners.delete(check);
+          reject(new Error(`connection closed while waiting for ${what} (${this.bytes} bytes so far)`));
+        }
+      };
+      this.#listeners.add(check);
+      check();
+    });
+    return withTimeout(wait, ms, `${what} (${this.bytes} bytes so far)`);
+  }
+
+  #notify(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+}
+
+/** Writes `data` in 64 KiB chunks, waiting for onDrain whenever write() returns false. */
+async function writeAll(connection: Connection, probe: Probe, data: Buffer, ms: number): Promise<void> {
+  const chunkSize = 64 * 1024;
+  for (let offset = 0; offset < data.length; offset += chunkSize) {
+    // onDrain is delivered asynchronously, so subscribing right after write() returned false is in time.
+    if (!connection.write(data.subarray(offset, offset + chunkSize))) {
+      await probe.nextDrain(ms, "onDrain while writing");
+    }
+  }
+}
+
+/** Writes 64 KiB chunks whenever the connection accepts them, until it closes or `stop` is called. */
+function streamForever(connection: Connection, probe: Probe): () => void {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  let stopped = false;
+  const pump = async () => {
+    while (!stopped && !connection.closed) {
+      if (connection.write(chunk)) await new Promise((resolve) => setImmediate(resolve));
+      else await probe.nextDrain(60_000, "drain").catch(() => {});
+    }
+  };
+  void pump();
+  return () => {
+    stopped = true;
+  };
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
