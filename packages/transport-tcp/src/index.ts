@@ -1,2 +1,4 @@
-// Not built yet: see this package's README for the issue that fills it.
-export {};
+export type { TcpEndpoints } from "./endpoints.js";
+export type { TcpConnectionStats } from "./kernel-stats.js";
+export type { TcpTransportOptions } from "./options.js";
+export { TcpTransport } from "./tcp-transport.js";

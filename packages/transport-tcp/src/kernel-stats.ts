@@ -1,0 +1,108 @@
+import { readFileSync } from "node:fs";
+import { isIPv4 } from "node:net";
+import { endianness } from "node:os";
+import type { ConnectionStats } from "@msg/core";
+import type { TcpEndpoints } from "./endpoints.js";
+
+/**
+ * What Linux reports about one TCP connection in /proc/net/tcp and /proc/net/tcp6 (Node has no
+ * TCP_INFO). Read on demand only: each call scans the whole table, so its cost grows with the number
+ * of sockets on the host. Smoothed RTT and RTT variance are not in these files and stay undefined.
+ */
+export interface TcpConnectionStats extends ConnectionStats {
+  /** Bytes sent but not yet acknowledged by the peer, plus bytes not yet sent (`tx_queue`). */
+  unackedBytes?: number;
+  /** Bytes received by the kernel and not yet read by this process (`rx_queue`). */
+  unreadBytes?: number;
+  /** Slow-start threshold in segments; undefined while still in the initial slow start. */
+  slowStartThreshold?: number;
+}
+
+/** `USER_HZ`: the unit of the timer columns. 100 on every Linux architecture Node runs on. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * The kernel's view of the connection with these endpoints, or `{}` off Linux or once the connection
+ * is gone from the table.
+ */
+export function readKernelTcpStats(endpoints: TcpEndpoints): Partial<TcpConnectionStats> {
+  const ipv4 = isIPv4(endpoints.localAddress);
+  let table: string;
+  try {
+    table = readFileSync(ipv4 ? "/proc/net/tcp" : "/proc/net/tcp6", "latin1");
+  } catch {
+    return {};
+  }
+  const key = ` ${procAddress(endpoints.localAddress, endpoints.localPort)} ${procAddress(endpoints.remoteAddress, endpoints.remotePort)} `;
+  // A TIME_WAIT row of an earlier connection may carry the same endpoints: prefer a live one.
+  let found: Partial<TcpConnectionStats> = {};
+  for (let at = table.indexOf(key); at !== -1; at = table.indexOf(key, at + key.length)) {
+    const lineEnd = table.indexOf("\n", at);
+    const row = table.slice(at, lineEnd === -1 ? undefined : lineEnd);
+    found = parseProcTcpLine(row);
+    if (row.slice(key.length, key.length + 2) !== TIME_WAIT) break;
+  }
+  return found;
+}
+
+/** The state column's value for TIME_WAIT (`TCP_TIME_WAIT` in the kernel). */
+const TIME_WAIT = "06";
+
+/**
+ * Parses one row after its `sl` column. Columns (see the kernel's `get_tcp4_sock`): local, remote,
+ * state, tx_queue:rx_queue, timer:expiry, retransmits, uid, probes, inode, refcount, pointer,
+ * rto, ato, quick/pingpong, snd_cwnd, ssthresh. Rows of listening or TIME_WAIT sockets are shorter.
+ */
+export function parseProcTcpLine(line: string): Partial<TcpConnectionStats> {
+  const fields = line.trim().split(/\s+/);
+  const queues = fields[3]?.split(":");
+  const stats: Partial<TcpConnectionStats> = {};
+  if (queues?.length === 2) {
+    stats.unackedBytes = Number.parseInt(queues[0]!, 16);
+    stats.unreadBytes = Number.parseInt(queues[1]!, 16);
+  }
+  if (fields[5] !== undefined) stats.retransmits = Number.parseInt(fields[5], 16);
+  if (fields.length >= 16) {
+    stats.rtoUs = (Number(fields[11]) * 1_000_000) / TICKS_PER_SECOND;
+    stats.congestionWindow = Number(fields[14]);
+    const ssthresh = Number(fields[15]);
+    if (ssthresh >= 0) stats.slowStartThreshold = ssthresh;
+  }
+  return stats;
+}
+
+/** An address as /proc/net/tcp* writes it: each 32-bit word in host byte order, in hex, then the port. */
+export function procAddress(address: string, port: number): string {
+  const bytes = isIPv4(address) ? ipv4Bytes(address) : ipv6Bytes(address);
+  const littleEndian = endianness() === "LE";
+  let hex = "";
+  for (let word = 0; word < bytes.length; word += 4) {
+    const group = bytes.slice(word, word + 4);
+    if (littleEndian) group.reverse();
+    for (const byte of group) hex += byte.toString(16).padStart(2, "0");
+  }
+  return `${hex.toUpperCase()}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+function ipv4Bytes(address: string): number[] {
+  return address.split(".").map(Number);
+}
+
+/** The 16 bytes of an IPv6 address in text form (with `::` and an optional dotted IPv4 tail). */
+function ipv6Bytes(address: string): number[] {
+  const text = address.replace(/%.*$/, "");
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  const head = tail ? text.slice(0, tail.index) : text;
+  const [left = "", right] = head.split("::");
+  const words = (part: string) => (part === "" ? [] : part.split(":").filter((w) => w !== ""));
+  const leftWords = words(left);
+  const rightWords = right === undefined ? [] : words(right);
+  const tailBytes = tail?.[1] ? ipv4Bytes(tail[1]) : [];
+  const missing = 8 - leftWords.length - rightWords.length - tailBytes.length / 2;
+  const all = [...leftWords, ...Array<string>(Math.max(0, missing)).fill("0"), ...rightWords];
+  const bytes = all.flatMap((word) => {
+    const value = Number.parseInt(word, 16);
+    return [value >> 8, value & 0xff];
+  });
+  return [...bytes, ...tailBytes];
+}

@@ -1,0 +1,124 @@
+import { lookup } from "node:dns/promises";
+import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import {
+  type Connection,
+  connectNet,
+  ErrorCode,
+  isMsgError,
+  listenNet,
+  MsgError,
+  type NetListener,
+  type PendingConnection,
+  parseHostPort,
+  StreamConnection,
+  type TransportControl,
+} from "@msg/core";
+import { endpointsOf, formatEndpoint } from "./endpoints.js";
+import { readKernelTcpStats } from "./kernel-stats.js";
+import type { ResolvedTcpOptions } from "./options.js";
+
+/** What TCP and TLS share: binding, connecting and wrapping a TCP socket. */
+
+export interface BindTcpParams {
+  transport: string;
+  address: string;
+  options: ResolvedTcpOptions;
+  onIncoming: (pending: PendingConnection) => void;
+  /** Makes the Connection from an accepted, tuned socket (TCP: wrap; TLS: handshake, then wrap). */
+  upgrade: (socket: Socket) => Promise<Connection>;
+  control?: (message: TransportControl) => Promise<void>;
+}
+
+/**
+ * Binds `host:port`, resolving the host and trying each of its addresses in turn until one binds.
+ * Rejects with a MsgError `invalid_address` (unparsable or unresolvable) or `bind_failed` (with every
+ * address's reason).
+ */
+export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
+  const { host, port } = parseHostPort(params.address);
+  const candidates = await resolveAll(params.transport, params.address, host);
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      return await listenNet({
+        transport: params.transport,
+        listen: { host: candidate, port },
+        address: formatEndpoint(candidate, port),
+        maxPendingConnections: params.options.maxPendingConnections,
+        localAddress: (server) => {
+          const bound = server.address();
+          if (bound === null || typeof bound === "string") throw new Error("not a TCP server");
+          return formatEndpoint(bound.address, bound.port);
+        },
+        remoteAddress: (socket) => {
+          const { remoteAddress, remotePort } = endpointsOf(socket);
+          return formatEndpoint(remoteAddress, remotePort);
+        },
+        upgrade: (socket) => {
+          tuneSocket(socket, params.options);
+          return params.upgrade(socket);
+        },
+        onIncoming: params.onIncoming,
+        ...(params.control ? { control: params.control } : {}),
+      });
+    } catch (error) {
+      if (!isMsgError(error, ErrorCode.BindFailed)) throw error;
+      failures.push(error.message);
+    }
+  }
+  throw new MsgError(ErrorCode.BindFailed, failures.join("; "));
+}
+
+async function resolveAll(transport: string, address: string, host: string): Promise<string[]> {
+  try {
+    const addresses = await lookup(host, { all: true, verbatim: true });
+    return addresses.map((entry) => entry.address);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new MsgError(ErrorCode.InvalidAddress, `${transport}: cannot resolve ${address}: ${code}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Opens a tuned TCP socket to `host:port` (names resolved by Node, every address tried).
+ * Rejects with a MsgError `invalid_address`, `connect_failed` or `aborted`.
+ */
+export async function connectTcp(
+  transport: string,
+  address: string,
+  options: ResolvedTcpOptions,
+  signal: AbortSignal | undefined,
+): Promise<{ socket: Socket; host: string }> {
+  const { host, port } = parseHostPort(address);
+  const socket = await connectNet({
+    transport,
+    address,
+    target: { host, port },
+    timeout: options.connectTimeout,
+    signal,
+  });
+  tuneSocket(socket, options);
+  return { socket, host };
+}
+
+function tuneSocket(socket: Socket, options: ResolvedTcpOptions): void {
+  socket.setNoDelay(options.noDelay);
+  if (options.keepAlive !== false) socket.setKeepAlive(true, options.keepAlive);
+}
+
+/**
+ * Wraps `stream` (the TCP socket itself, or the TLS socket over it) as a Connection named after the TCP
+ * socket's endpoints, with the kernel's counters in `stats()`. Throws when the socket already closed.
+ */
+export function wrapTcp(transport: string, stream: Duplex, tcp: Socket): Connection {
+  const endpoints = endpointsOf(tcp);
+  return new StreamConnection(stream, {
+    transport,
+    localAddress: formatEndpoint(endpoints.localAddress, endpoints.localPort),
+    remoteAddress: formatEndpoint(endpoints.remoteAddress, endpoints.remotePort),
+    extraStats: () => readKernelTcpStats(endpoints),
+  });
+}

@@ -1,0 +1,44 @@
+import {
+  type Connection,
+  type ConnectOptions,
+  ErrorCode,
+  type Listener,
+  type PendingConnection,
+  type Transport,
+  toMsgError,
+} from "@msg/core";
+import { type ResolvedTcpOptions, resolveTcpOptions, type TcpTransportOptions } from "./options.js";
+import { bindTcp, connectTcp, wrapTcp } from "./tcp-socket.js";
+
+/**
+ * Plain TCP. Addresses are `host:port`, `[v6]:port` or `name:port`; port 0 binds an ephemeral port.
+ * Listeners understand no control messages.
+ */
+export class TcpTransport implements Transport {
+  readonly name = "tcp";
+  readonly #options: ResolvedTcpOptions;
+
+  constructor(options: TcpTransportOptions = {}) {
+    this.#options = resolveTcpOptions(options);
+  }
+
+  bind(address: string, onIncoming: (pending: PendingConnection) => void): Promise<Listener> {
+    return bindTcp({
+      transport: this.name,
+      address,
+      options: this.#options,
+      onIncoming,
+      upgrade: async (socket) => wrapTcp(this.name, socket, socket),
+    });
+  }
+
+  async connect(address: string, options: ConnectOptions = {}): Promise<Connection> {
+    const { socket } = await connectTcp(this.name, address, this.#options, options.signal);
+    try {
+      return wrapTcp(this.name, socket, socket);
+    } catch (error) {
+      socket.destroy();
+      throw toMsgError(error, ErrorCode.ConnectFailed, `${this.name}: connect to ${address}`);
+    }
+  }
+}
