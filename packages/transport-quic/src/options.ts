@@ -26,8 +26,9 @@ export interface QuicTransportOptions {
    */
   firstStreamTimeout?: number;
   /**
-   * How many handshaken connections may wait for their first stream at once. Beyond that new connections
-   * are closed at once and counted in `stats().refusedFull`. Default 1024.
+   * How many handshaken connections may wait for their first stream (or for `accept()`) at once. Beyond
+   * that new connections are closed at once and counted in `stats().refusedFull`. Each waiting
+   * connection may hold up to its stream's flow-control window (1 MiB) of early data. Default 256.
    */
   maxPendingConnections?: number;
 
@@ -87,7 +88,7 @@ export type ResolvedQuicOptions = Required<Omit<QuicTransportOptions, "cert" | "
 
 export const quicDefaults = {
   firstStreamTimeout: 60_000,
-  maxPendingConnections: 1024,
+  maxPendingConnections: 256,
   verifyPeer: false,
   handshakeTimeout: 10_000,
   alpn: "msg",
