@@ -217,7 +217,8 @@ export async function connectQuic(options: ClientOptions, signal?: AbortSignal):
   // The library settles `creating` only after the failed connection has drained (up to seconds); answer
   // the caller as soon as the timeout or abort fires instead, and clean up behind.
   const aborted = new Promise<never>((_, reject) => {
-    abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
+    if (abort.signal.aborted) reject(abort.signal.reason);
+    else abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true });
   });
   try {
     const client = await Promise.race([creating, aborted]);
