@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import { ErrorCode, MsgError } from "@msg/core";
 
 /** Options shared by every command that opens a transport. */
@@ -20,9 +20,7 @@ export const compressionOptions = {
   "min-compress-size": { type: "string" },
 } as const;
 
-type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-
-export function parse<T extends OptionSpec>(argv: string[], options: T) {
+export function parse<T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
