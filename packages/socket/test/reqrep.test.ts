@@ -143,12 +143,12 @@ describe.each(transports)("Req/Rep over $name", (fixture) => {
     const address = first.address;
     const req = connectedReq(address, { reconnectInitialDelay: 20, maxBackoff: 100, timeout: 4000 });
     await withTimeout(req.request("warm-up"), 5000, "warm-up");
-    const load = Array.from({ length: 300 }, (_, i) => req.request(`load-${i}`));
+    const load = Promise.allSettled(Array.from({ length: 300 }, (_, i) => req.request(`load-${i}`)));
     await first.rep.close();
     const second = track(new RepSocket(fixture.server()));
     await second.bind(address);
     void echo(second);
-    const outcomes = await withTimeout(Promise.allSettled(load), 8000, "every request settles");
+    const outcomes = await withTimeout(load, 8000, "every request settles");
     for (const outcome of outcomes) {
       if (outcome.status === "rejected") {
         expect([ErrorCode.ConnectionLost, ErrorCode.Timeout]).toContain(outcome.reason.code);
@@ -193,17 +193,23 @@ describe.each(transports)("Req/Rep over $name", (fixture) => {
     );
   });
 
-  it("runs a custom challenge/response hook where the server speaks first", async () => {
+  it(`runs a custom challenge/response hook where the server sends the challenge${
+    fixture.clientSpeaksFirst
+      ? " (over QUIC after a one-byte hello from the client, which must write first)"
+      : ""
+  }`, async () => {
     const secret = Buffer.from("shared-key");
-    const xor = (nonce: Uint8Array) => Buffer.from(nonce.map((b, i) => b ^ secret[i % secret.length]!));
+    const xor = (nonce: Uint8Array, key: Buffer) =>
+      Buffer.from(nonce.map((b, i) => b ^ key[i % key.length]!));
     const { rep, address } = await boundRep({
       hook: {
         name: "challenge-server",
         async run(connection: Connection, { signal }) {
+          if (fixture.clientSpeaksFirst) await readExactly(connection, 1, signal);
           const nonce = randomBytes(16);
           connection.write(nonce);
           const answer = await readExactly(connection, 16, signal);
-          if (!xor(nonce).equals(answer)) throw new Error("wrong answer to the challenge");
+          if (!xor(nonce, secret).equals(answer)) throw new Error("wrong answer to the challenge");
           return connection;
         },
       },
@@ -212,8 +218,9 @@ describe.each(transports)("Req/Rep over $name", (fixture) => {
     const clientHook = (key: Buffer) => ({
       name: "challenge-client",
       async run(connection: Connection, { signal }: { signal: AbortSignal }) {
+        if (fixture.clientSpeaksFirst) connection.write(Buffer.from([1]));
         const nonce = await readExactly(connection, 16, signal);
-        connection.write(Buffer.from(nonce.map((b, i) => b ^ key[i % key.length]!)));
+        connection.write(xor(nonce, key));
         return connection;
       },
     });

@@ -1,8 +1,10 @@
+import { createSocket } from "node:dgram";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Transport } from "@msg/core";
+import { QuicTransport } from "@msg/transport-quic";
 import { TcpTransport } from "@msg/transport-tcp";
 
 /**
@@ -17,6 +19,11 @@ export interface TransportFixture {
   bindAddress(): string;
   /** An address nothing listens on yet, that a server can bind later (for late-bind tests). */
   reservedAddress(): Promise<string>;
+  /**
+   * Over QUIC the accepting side sees a connection only once the connecting side has written to it
+   * (PROTOCOL §4, §7), so a hook where the server speaks first must let the client open.
+   */
+  clientSpeaksFirst?: boolean;
 }
 
 let pathCounter = 0;
@@ -43,4 +50,23 @@ export const tcp: TransportFixture = {
   reservedAddress: async () => `127.0.0.1:${await freePort()}`,
 };
 
-export const transports: TransportFixture[] = [tcp];
+/** A free UDP port on 127.0.0.1, found by binding port 0 and releasing it. */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+export const quic: TransportFixture = {
+  name: "quic",
+  server: () => new QuicTransport(),
+  // UDP has no "connection refused": an attempt at a dead address ends at the handshake timeout.
+  client: () => new QuicTransport({ handshakeTimeout: 1000 }),
+  bindAddress: () => "127.0.0.1:0",
+  reservedAddress: async () => `127.0.0.1:${await freeUdpPort()}`,
+  clientSpeaksFirst: true,
+};
+
+export const transports: TransportFixture[] = [tcp, quic];
