@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// One vitest run over every package (each package's own vitest.config.ts is a project).
+// One vitest run over every package and the examples (each has its own vitest.config.ts: a project).
 export default defineConfig({
   test: {
-    projects: ["packages/*"],
+    projects: ["packages/*", "examples"],
   },
 });

@@ -1,0 +1,59 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const tsx = createRequire(import.meta.url).resolve("tsx");
+
+/** Runs one example as its own process (workspace packages from source) and returns what it printed. */
+async function runExample(name: string): Promise<{ code: number | null; stdout: string }> {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, file], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  try {
+    const [code] = await once(child, "exit");
+    return { code, stdout };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Each example must exit by itself with status 0 and print what it demonstrates.
+const expectations: Record<string, RegExp[]> = {
+  reqrep: [/alpha -> ALPHA/, /delta -> DELTA/, /received 4/],
+  reqrep_auth: [
+    /member: hello/,
+    /stranger: connect failed with auth_rejected/,
+    /stranger: request failed with auth_rejected/,
+  ],
+  reqrep_challenge: [/friend: signed in: hi/, /impostor: auth_rejected/],
+  reqrep_compression: [
+    /gzip .* intact: true/,
+    /zstd .* intact: true/,
+    /snappy .* intact: true/,
+    /lz4 .* intact: true/,
+  ],
+  durable: [
+    /server 1: before the restart/,
+    /server 2: made while the server was down/,
+    /server 2: after the restart/,
+  ],
+  pubsub: [/europe: prices.eu.eth = 3100 \(seq 1\)/, /everything: prices.us.btc = 64100 \(seq 1\)/],
+  pubsub_auth: [/outsider: auth_rejected/, /reader: alerts.disk: disk 91% full/],
+  pubsub_compression: [/subscriber 2: 15800 bytes, intact: true/],
+};
+
+describe("examples", () => {
+  it.each(Object.keys(expectations))("%s runs to completion and shows what it claims", async (name) => {
+    const { code, stdout } = await runExample(name);
+    expect(code, stdout).toBe(0);
+    for (const pattern of expectations[name]!) expect(stdout).toMatch(pattern);
+  });
+});
