@@ -1,5 +1,5 @@
 import { type Connection, StreamConnection } from "@msg/core";
-import { CloseCode, type QuicSession, type QuicStreamPair } from "./library.js";
+import { CloseCode, type QuicSession, type QuicStreamPair } from "./library/index.js";
 import { WebStreamDuplex } from "./web-stream-duplex.js";
 
 export interface QuicConnectionSettings {

@@ -13,7 +13,7 @@ import {
   type QuicServerEndpoint,
   type ServerEndpointOptions,
   type ServerSession,
-} from "./library.js";
+} from "./library/index.js";
 import type { Pem } from "./options.js";
 import { type PendingOutcome, type PendingSettings, QuicPendingConnection } from "./pending.js";
 

@@ -11,7 +11,7 @@ import {
 import { resolveHost, sourceAddressFor } from "./address.js";
 import { generateLocalhostCertificate } from "./certificate.js";
 import { createQuicConnection, QUIC } from "./connection.js";
-import { connectQuic } from "./library.js";
+import { connectQuic } from "./library/index.js";
 import { QuicListener } from "./listener.js";
 import { type QuicTransportOptions, type ResolvedQuicOptions, resolveQuicOptions } from "./options.js";
 
