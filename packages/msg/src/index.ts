@@ -5,9 +5,9 @@
 export * from "@msg/core";
 export * from "@msg/socket";
 export * from "@msg/transport-ipc";
-export * from "@msg/transport-quic";
-export * from "@msg/transport-tcp";
-export * from "@msg/wire";
 // TLS and QUIC each name their PEM input type `Pem`; the umbrella exports TLS's as Pem, QUIC's as QuicPem.
 export type { Pem as QuicPem } from "@msg/transport-quic";
+export * from "@msg/transport-quic";
 export type { Pem } from "@msg/transport-tcp";
+export * from "@msg/transport-tcp";
+export * from "@msg/wire";

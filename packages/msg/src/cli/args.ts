@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ErrorCode, MsgError } from "@msg/core";
 
 /** Options shared by every command that opens a transport. */
@@ -20,9 +20,12 @@ export const compressionOptions = {
   "min-compress-size": { type: "string" },
 } as const;
 
-export function parse<T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses a command's flags strictly: an unknown flag or a missing value is `invalid_argument`. */
+export function parse<const T extends OptionsConfig>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options, strict: true as const, allowPositionals: false as const }).values;
   } catch (error) {
     throw new MsgError(ErrorCode.InvalidArgument, (error as Error).message);
   }

@@ -29,7 +29,7 @@ export async function pub(argv: string[]): Promise<number> {
   const rate = integer(flags.rate, "rate", 0);
   const waitFor = integer(flags["wait-subscribers"], "wait-subscribers", 0);
   const tokens = flags["auth-token"];
-  const socket = new PubSocket(createTransport(flags, "server"), {
+  const socket = new PubSocket(await createTransport(flags, "server"), {
     compressor: createCompressorFlag(flags.compress, flags.level),
     minCompressSize: integer(flags["min-compress-size"], "min-compress-size", 8192),
     ...(tokens && tokens.length > 0 ? { authTokens: tokens } : {}),

@@ -18,7 +18,7 @@ export async function rep(argv: string[]): Promise<number> {
   });
   const out = new Output(flags.json);
   const tokens = flags["auth-token"];
-  const socket = new RepSocket(createTransport(flags, "server"), {
+  const socket = new RepSocket(await createTransport(flags, "server"), {
     compressor: createCompressorFlag(flags.compress, flags.level),
     minCompressSize: integer(flags["min-compress-size"], "min-compress-size", 8192),
     ...(tokens && tokens.length > 0 ? { authTokens: tokens } : {}),

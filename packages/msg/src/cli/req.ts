@@ -25,7 +25,7 @@ export async function req(argv: string[]): Promise<number> {
   const size = integer(flags.size, "size", 100);
   const inflight = Math.max(1, integer(flags.inflight, "inflight", 1));
   const timeout = integer(flags.timeout, "timeout", 5000);
-  const socket = new ReqSocket(createTransport(flags, "client"), {
+  const socket = new ReqSocket(await createTransport(flags, "client"), {
     compressor: createCompressorFlag(flags.compress, flags.level),
     minCompressSize: integer(flags["min-compress-size"], "min-compress-size", 8192),
     timeout,

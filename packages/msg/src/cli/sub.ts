@@ -27,7 +27,7 @@ export async function sub(argv: string[]): Promise<number> {
   }
   const count = flags.count === undefined ? undefined : integer(flags.count, "count", 0);
   const timeout = flags.timeout === undefined ? undefined : integer(flags.timeout, "timeout", 0);
-  const socket = new SubSocket(createTransport(flags, "client"), {
+  const socket = new SubSocket(await createTransport(flags, "client"), {
     ...(flags.token !== undefined ? { authToken: flags.token } : {}),
   });
   socket.on("authRejected", ({ address }) => out.event("auth_rejected", { publisher: address }));

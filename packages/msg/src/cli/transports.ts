@@ -6,9 +6,6 @@ import {
   MsgError,
   type Transport,
 } from "@msg/core";
-import { IpcTransport } from "@msg/transport-ipc";
-import { QuicTransport } from "@msg/transport-quic";
-import { TcpTransport, TlsTransport } from "@msg/transport-tcp";
 import { createCompressor } from "@msg/wire";
 import { integer, readPem } from "./args.js";
 
@@ -21,29 +18,40 @@ export interface TransportFlags {
   "require-client-cert"?: boolean;
 }
 
-/** Builds the transport named by `--transport` for the given side, from the certificate flags. */
-export function createTransport(flags: TransportFlags, side: "server" | "client"): Transport {
+/**
+ * Builds the transport named by `--transport` for the given side, from the certificate flags. Each
+ * transport package is loaded only when asked for (QUIC's native library is not loaded for TCP).
+ */
+export async function createTransport(flags: TransportFlags, side: "server" | "client"): Promise<Transport> {
   const cert = readPem(flags.cert);
   const key = readPem(flags.key);
   const ca = readPem(flags.ca);
   switch (flags.transport ?? "tcp") {
-    case "tcp":
+    case "tcp": {
+      const { TcpTransport } = await import("@msg/transport-tcp");
       return new TcpTransport();
-    case "ipc":
+    }
+    case "ipc": {
+      const { IpcTransport } = await import("@msg/transport-ipc");
       return new IpcTransport();
-    case "tls":
+    }
+    case "tls": {
+      const { TlsTransport } = await import("@msg/transport-tcp");
       if (side === "server") {
         if (!cert || !key)
           throw new MsgError(ErrorCode.InvalidArgument, "--transport tls needs --cert and --key");
         return new TlsTransport({ cert, key, ca, requireClientCert: flags["require-client-cert"] ?? false });
       }
       return new TlsTransport({ ca, cert, key, servername: flags.servername });
-    case "quic":
+    }
+    case "quic": {
+      const { QuicTransport } = await import("@msg/transport-quic");
       if (side === "server") return new QuicTransport(cert && key ? { cert, key } : {});
       return new QuicTransport({
         ...(ca ? { verifyPeer: true, ca } : {}),
         ...(flags.servername ? { servername: flags.servername } : {}),
       });
+    }
     default:
       throw new MsgError(
         ErrorCode.InvalidArgument,
