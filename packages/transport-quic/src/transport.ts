@@ -62,6 +62,8 @@ export class QuicTransport implements Transport {
     }
     const { host, port } = parseHostPort(address);
     if (port === 0) throw new MsgError(ErrorCode.InvalidAddress, `cannot connect to port 0 (${address})`);
+    // The first address the name resolves to: a QUIC attempt at a wrong address fails only by timeout,
+    // so trying each address in turn would multiply the wait.
     const [ip] = await resolveHost(host);
     if (ip === undefined) throw new MsgError(ErrorCode.InvalidAddress, `host "${host}" has no address`);
     const options = this.#options;
