@@ -1,0 +1,118 @@
+/**
+ * Req/Rep suite: for each target with a `reqrep` plugin, a server process and a client process on
+ * loopback. Sequential: one request at a time, 100-byte payloads, round trips/s. Pipelined: up to
+ * 2048 requests in flight (and at most 16 MiB of payload in flight), echoed by the server, requests/s.
+ */
+import { firstLine, formatCount, formatMBps, formatMiB, formatRatio, formatSize } from "../lib/format.mjs";
+import { closeSessions, measureInterleaved, openSessions } from "../lib/interleave.mjs";
+import { medianSample } from "../lib/stats.mjs";
+import { markdownTable } from "../lib/table.mjs";
+
+export const SEQUENTIAL_SIZE = 100;
+export const PIPELINED_SIZES = [512, 4096, 32 * 1024, 64 * 1024];
+export const MAX_IN_FLIGHT = 2048;
+/** Caps the in-flight window for large payloads (64 KiB x 2048 would be 128 MiB). */
+const MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
+
+export function windowFor(size) {
+  return Math.min(MAX_IN_FLIGHT, Math.floor(MAX_IN_FLIGHT_BYTES / size));
+}
+
+function casesOf(mode, config) {
+  if (mode === "sequential") {
+    return [{ mode, size: SEQUENTIAL_SIZE, window: 1, label: `sequential ${formatSize(SEQUENTIAL_SIZE)}` }];
+  }
+  const sizes = config.quick ? [PIPELINED_SIZES[0], PIPELINED_SIZES.at(-1)] : PIPELINED_SIZES;
+  return sizes.map((size) => {
+    const window = windowFor(size);
+    return { mode, size, window, label: `pipelined ${formatSize(size)} ×${window}` };
+  });
+}
+
+/** Starts a target's server and client processes for `mode`. */
+async function openPair(target, start, mode) {
+  const spec = { targetPath: target.path };
+  const server = await start(`${target.name} ${mode} server`, {
+    ...spec,
+    role: "reqrepServer",
+    options: { mode },
+  });
+  const client = await start(`${target.name} ${mode} client`, {
+    ...spec,
+    role: "reqrepClient",
+    options: { mode, address: server.ready.address },
+  });
+  return { server, client };
+}
+
+/** One window: requests/s, and the server's RSS right after it. */
+async function measureWindow({ value: { server, client } }, oneCase, durationMs) {
+  const { mode, size, window } = oneCase;
+  const args = { pattern: mode, size, window, durationMs };
+  const { completed, elapsedMs } = await client.call("run", args, durationMs + 30_000);
+  return { rate: (completed * 1000) / elapsedMs, serverRss: await server.rssBytes() };
+}
+
+export async function reqrepSuite(targets, config) {
+  const rows = [];
+  const withPlugin = targets.filter((target) => target.module.reqrep);
+  for (const mode of ["sequential", "pipelined"]) {
+    const what = `reqrep ${mode}`;
+    const sessions = await openSessions(
+      withPlugin,
+      (target, start) => openPair(target, start, mode),
+      config,
+      what,
+    );
+    try {
+      const results = await measureInterleaved(sessions, casesOf(mode, config), measureWindow, config, {
+        what,
+        warmup: true,
+      });
+      for (const { session, oneCase, samples, error } of results) {
+        const { target } = session;
+        const row = {
+          target: target.name,
+          baseline: target.module.baseline,
+          sockets: target.module.reqrep.sockets[mode],
+          ...oneCase,
+        };
+        if (error) {
+          rows.push({ ...row, error });
+          continue;
+        }
+        const { rate, serverRss } = medianSample(samples, (sample) => sample.rate);
+        rows.push({
+          ...row,
+          rate,
+          bytesPerSecond: rate * oneCase.size,
+          serverRss,
+          samples: samples.map((s) => s.rate),
+        });
+      }
+    } catch (error) {
+      config.fail(what, error);
+      rows.push({ target: "—", mode, error: firstLine(error) });
+    } finally {
+      await closeSessions(sessions);
+    }
+  }
+  return rows;
+}
+
+/** The suite's markdown table: one row per case and target, with the ratio to the target's baseline. */
+export function renderReqrep(rows) {
+  const baselineOf = (row) =>
+    rows.find((r) => r.target === row.baseline && r.mode === row.mode && r.size === row.size && !r.error);
+  const body = rows.map((row) => [
+    row.label ?? row.mode,
+    row.target,
+    row.sockets,
+    row.error ? `error: ${row.error}` : formatCount(row.rate),
+    row.error ? "" : formatMBps(row.bytesPerSecond),
+    row.error ? "" : `${formatRatio(row.rate, baselineOf(row)?.rate)} ${row.baseline}`,
+    row.error ? "" : formatMiB(row.serverRss),
+  ]);
+  const headers = ["case", "target", "sockets", "req/s", "MB/s", "vs baseline", "server RSS MiB"];
+  return markdownTable(headers, body, ["l", "l", "l", "r", "r", "r", "r"]);
+}
