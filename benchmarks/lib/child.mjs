@@ -7,6 +7,7 @@
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { removeUnixSocketsOf } from "./unix-paths.mjs";
 
 const CHILD_MAIN = fileURLToPath(new URL("./child-main.mjs", import.meta.url));
 
@@ -20,13 +21,14 @@ const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 /** Every child not yet exited, so that nothing outlives the run. */
 const live = new Set();
 
-process.on("exit", () => {
-  for (const child of live) child.process.kill("SIGKILL");
-});
+process.on("exit", () => killAllChildren());
 
-/** Kills every child still alive (SIGKILL also ends stopped processes). */
+/** Kills every child still alive (SIGKILL also ends stopped processes) and removes its leftovers. */
 export function killAllChildren() {
-  for (const child of live) child.process.kill("SIGKILL");
+  for (const child of live) {
+    child.process.kill("SIGKILL");
+    removeUnixSocketsOf(child.pid);
+  }
 }
 
 export class Child {
@@ -66,6 +68,7 @@ export class Child {
     this.#exit = new Promise((resolve) => {
       this.process.on("exit", (code, signal) => {
         live.delete(this);
+        removeUnixSocketsOf(this.pid);
         const error = this.#deathError(code, signal);
         for (const call of this.#calls.values()) call.reject(error);
         this.#calls.clear();

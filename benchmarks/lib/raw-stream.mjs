@@ -10,21 +10,17 @@
  */
 import { unlinkSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { drainedOrClosed } from "./drain.mjs";
 import { Fifo } from "./fifo.mjs";
 import { encodeFrame, FrameDecoder, HEADER_BYTES } from "./length-prefix.mjs";
+import { newUnixSocketPath } from "./unix-paths.mjs";
 
 /** Size of the batched publisher's write buffer. */
 const BATCH_BYTES = 64 * 1024;
 
-let unixSocketCounter = 0;
-
 /** Where a new server listens: loopback port 0, or a fresh unix socket path. */
 function listenOptions(kind) {
-  if (kind === "tcp") return { host: "127.0.0.1", port: 0 };
-  return { path: join(tmpdir(), `msg-bench-${process.pid}-${unixSocketCounter++}.sock`) };
+  return kind === "tcp" ? { host: "127.0.0.1", port: 0 } : { path: newUnixSocketPath() };
 }
 
 /** Starts a server; resolves with its address and a close() that also ends open connections. */

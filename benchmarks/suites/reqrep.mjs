@@ -57,7 +57,7 @@ export async function reqrepSuite(targets, config) {
   const rows = [];
   const withPlugin = targets.filter((target) => target.module.reqrep);
   for (const mode of ["sequential", "pipelined"]) {
-    const what = `reqrep ${mode}`;
+    const what = "reqrep";
     const sessions = await openSessions(
       withPlugin,
       (target, start) => openPair(target, start, mode),
