@@ -103,21 +103,24 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
 
     it(`serves ${concurrentConnections} concurrent connections, each a distinct peer`, async () => {
       const listener = await world.listen();
-      const clients = await Promise.all(
-        Array.from({ length: concurrentConnections }, async (_, index) => {
-          const client = await world.connect(listener.localAddress);
-          client.write(Buffer.from(`${GREETING}#${String(index).padStart(4, "0")}`));
-          return client;
-        }),
-      );
-      const servers = await Promise.all(
-        clients.map(async () => {
-          const server = await world.accept();
-          const id = Buffer.from(await readExactly(server, GREETING.length + 5, world.timeoutSignal()));
-          server.write(Buffer.concat([Buffer.from("echo:"), id]));
-          return server;
-        }),
-      );
+      // Connects and accepts run together: with TLS, connect() completes only once accept() ran the handshake.
+      const [clients, servers] = await Promise.all([
+        Promise.all(
+          Array.from({ length: concurrentConnections }, async (_, index) => {
+            const client = await world.connect(listener.localAddress);
+            client.write(Buffer.from(`${GREETING}#${String(index).padStart(4, "0")}`));
+            return client;
+          }),
+        ),
+        Promise.all(
+          Array.from({ length: concurrentConnections }, async () => {
+            const server = await world.accept();
+            const id = Buffer.from(await readExactly(server, GREETING.length + 5, world.timeoutSignal()));
+            server.write(Buffer.concat([Buffer.from("echo:"), id]));
+            return server;
+          }),
+        ),
+      ]);
       expect(new Set(servers.map((server) => server.remoteAddress)).size).toBe(concurrentConnections);
       const replies = await Promise.all(
         clients.map((client) => readExactly(client, 5 + GREETING.length + 5, world.timeoutSignal())),
@@ -260,13 +263,23 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       await atClient.waitBytes(13, waitMs, "data over the late connection");
     });
 
-    it("PendingConnection.reject() closes that peer; the next one is accepted", async () => {
+    it("PendingConnection.reject() ends that peer's stream; the next one is accepted", async () => {
       const listener = await world.listen();
-      const refused = await world.connect(listener.localAddress);
-      refused.write(GREETING);
-      const atRefused = new Probe(refused);
+      const transport = await world.clientTransport();
+      // The refused client either fails to connect (a handshake that never runs) or sees its connection close.
+      const refused = transport.connect(listener.localAddress).then(
+        (connection) => {
+          world.own(connection);
+          connection.write(GREETING);
+          return new Probe(connection);
+        },
+        (error: unknown) => error,
+      );
       (await world.nextPending()).reject();
-      await atRefused.waitClose(waitMs, "the refused client to see its connection close");
+      const outcome = await withTimeout(refused, failWithinMs, "the refused client's connect to settle");
+      if (outcome instanceof Probe)
+        await outcome.waitEndOrClose(waitMs, "the refused client to see its stream end");
+      else expect(isMsgError(outcome)).toBe(true);
       const { client, server } = await world.connectAndAccept(listener);
       const atClient = new Probe(client);
       server.write(Buffer.from("welcome"));
@@ -298,8 +311,10 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       expect(isMsgError(late, ErrorCode.Aborted)).toBe(true);
 
       // Whatever reached the server before the abort must close; the next real client still works.
-      const real = await world.connect(listener.localAddress);
-      real.write(Buffer.from("real!"));
+      const real = world.connect(listener.localAddress).then((connection) => {
+        connection.write(Buffer.from("real!"));
+        return connection;
+      });
       for (;;) {
         const server = await world.nextPending().then((pending) =>
           pending.accept().then(
@@ -313,6 +328,7 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
         if (atServer.text() === "real!") break;
         await atServer.waitClose(waitMs, "the aborted attempt's server side to close");
       }
+      await real;
     });
 
     it("listener.close() stops new accepts while existing connections keep working", async () => {
@@ -428,11 +444,18 @@ class World {
     return this.own(await withTimeout(pending.accept(), this.#waitMs, "accept()"));
   }
 
-  /** Connects a client that greets, accepts it and consumes the greeting. */
+  /**
+   * Connects a client that greets, accepts it and consumes the greeting. Connect and accept run
+   * together: a TLS connect() completes only once the server's accept() has run the handshake.
+   */
   async connectAndAccept(listener: Listener): Promise<{ client: Connection; server: Connection }> {
-    const client = await this.connect(listener.localAddress);
-    client.write(GREETING);
-    const server = await this.accept();
+    const [client, server] = await Promise.all([
+      this.connect(listener.localAddress).then((client) => {
+        client.write(GREETING);
+        return client;
+      }),
+      this.accept(),
+    ]);
     const greeting = await readExactly(server, GREETING.length, this.timeoutSignal());
     expect(Buffer.from(greeting).equals(GREETING)).toBe(true);
     return { client, server };
@@ -533,6 +556,10 @@ class Probe {
 
   waitEnd(ms: number, what: string): Promise<void> {
     return this.#until(() => this.ended, ms, what);
+  }
+
+  waitEndOrClose(ms: number, what: string): Promise<void> {
+    return this.#until(() => this.ended || this.closes > 0, ms, what);
   }
 
   waitClose(ms: number, what: string): Promise<void> {
