@@ -34,40 +34,38 @@ export function readKernelTcpStats(endpoints: TcpEndpoints): Partial<TcpConnecti
     return {};
   }
   const key = ` ${procAddress(endpoints.localAddress, endpoints.localPort)} ${procAddress(endpoints.remoteAddress, endpoints.remotePort)} `;
-  // A TIME_WAIT row of an earlier connection may carry the same endpoints: prefer a live one.
-  let found: Partial<TcpConnectionStats> = {};
+  // Rows without the congestion columns are TIME_WAIT (or orphaned FIN_WAIT2) remnants of a
+  // connection this process already closed, possibly an earlier one with the same endpoints: skip them.
   for (let at = table.indexOf(key); at !== -1; at = table.indexOf(key, at + key.length)) {
     const lineEnd = table.indexOf("\n", at);
-    const row = table.slice(at, lineEnd === -1 ? undefined : lineEnd);
-    found = parseProcTcpLine(row);
-    if (row.slice(key.length, key.length + 2) !== TIME_WAIT) break;
+    const fields = table
+      .slice(at, lineEnd === -1 ? undefined : lineEnd)
+      .trim()
+      .split(/\s+/);
+    if (fields.length >= FULL_ROW_FIELDS) return parseProcTcpFields(fields);
   }
-  return found;
+  return {};
 }
 
-/** The state column's value for TIME_WAIT (`TCP_TIME_WAIT` in the kernel). */
-const TIME_WAIT = "06";
+/** Columns of a full socket's row, from the local address to ssthresh. */
+const FULL_ROW_FIELDS = 16;
 
 /**
- * Parses one row after its `sl` column. Columns (see the kernel's `get_tcp4_sock`): local, remote,
- * state, tx_queue:rx_queue, timer:expiry, retransmits, uid, probes, inode, refcount, pointer,
- * rto, ato, quick/pingpong, snd_cwnd, ssthresh. Rows of listening or TIME_WAIT sockets are shorter.
+ * Reads one full row, split on whitespace, from the local address on. Columns (the kernel's
+ * `get_tcp4_sock`): local, remote, state, tx_queue:rx_queue, timer:expiry, retransmits, uid, probes,
+ * inode, refcount, pointer, rto, ato, quick/pingpong, snd_cwnd, ssthresh.
  */
-export function parseProcTcpLine(line: string): Partial<TcpConnectionStats> {
-  const fields = line.trim().split(/\s+/);
-  const queues = fields[3]?.split(":");
-  const stats: Partial<TcpConnectionStats> = {};
-  if (queues?.length === 2) {
-    stats.unackedBytes = Number.parseInt(queues[0]!, 16);
-    stats.unreadBytes = Number.parseInt(queues[1]!, 16);
-  }
-  if (fields[5] !== undefined) stats.retransmits = Number.parseInt(fields[5], 16);
-  if (fields.length >= 16) {
-    stats.rtoUs = (Number(fields[11]) * 1_000_000) / TICKS_PER_SECOND;
-    stats.congestionWindow = Number(fields[14]);
-    const ssthresh = Number(fields[15]);
-    if (ssthresh >= 0) stats.slowStartThreshold = ssthresh;
-  }
+export function parseProcTcpFields(fields: string[]): Partial<TcpConnectionStats> {
+  const [unacked = "0", unread = "0"] = fields[3]?.split(":") ?? [];
+  const stats: Partial<TcpConnectionStats> = {
+    unackedBytes: Number.parseInt(unacked, 16),
+    unreadBytes: Number.parseInt(unread, 16),
+    retransmits: Number.parseInt(fields[5] ?? "0", 16),
+    rtoUs: (Number(fields[11]) * 1_000_000) / TICKS_PER_SECOND,
+    congestionWindow: Number(fields[14]),
+  };
+  const ssthresh = Number(fields[15]);
+  if (ssthresh >= 0) stats.slowStartThreshold = ssthresh;
   return stats;
 }
 

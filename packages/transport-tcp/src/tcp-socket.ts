@@ -26,8 +26,10 @@ export interface BindTcpParams {
   options: ResolvedTcpOptions;
   onIncoming: (pending: PendingConnection) => void;
   /** Makes the Connection from an accepted, tuned socket (TCP: wrap; TLS: handshake, then wrap). */
-  upgrade: (socket: Socket) => Promise<Connection>;
+  upgrade: (socket: Socket, remoteAddress: string) => Promise<Connection>;
   control?: (message: TransportControl) => Promise<void>;
+  /** Resolves the host to the addresses to try, in order. Default: every address `dns.lookup` returns. */
+  lookup?: (host: string) => Promise<string[]>;
 }
 
 /**
@@ -37,7 +39,13 @@ export interface BindTcpParams {
  */
 export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
   const { host, port } = parseHostPort(params.address);
-  const candidates = await resolveAll(params.transport, params.address, host);
+  const candidates = await (params.lookup ?? lookupAll)(host).catch((error: NodeJS.ErrnoException) => {
+    throw new MsgError(
+      ErrorCode.InvalidAddress,
+      `${params.transport}: cannot resolve ${params.address}: ${error.code ?? error.message}`,
+      { cause: error },
+    );
+  });
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {
@@ -55,9 +63,9 @@ export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
           const { remoteAddress, remotePort } = endpointsOf(socket);
           return formatEndpoint(remoteAddress, remotePort);
         },
-        upgrade: (socket) => {
+        upgrade: (socket, remoteAddress) => {
           tuneSocket(socket, params.options);
-          return params.upgrade(socket);
+          return params.upgrade(socket, remoteAddress);
         },
         onIncoming: params.onIncoming,
         ...(params.control ? { control: params.control } : {}),
@@ -70,16 +78,9 @@ export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
   throw new MsgError(ErrorCode.BindFailed, failures.join("; "));
 }
 
-async function resolveAll(transport: string, address: string, host: string): Promise<string[]> {
-  try {
-    const addresses = await lookup(host, { all: true, verbatim: true });
-    return addresses.map((entry) => entry.address);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new MsgError(ErrorCode.InvalidAddress, `${transport}: cannot resolve ${address}: ${code}`, {
-      cause: error,
-    });
-  }
+async function lookupAll(host: string): Promise<string[]> {
+  const addresses = await lookup(host, { all: true, verbatim: true });
+  return addresses.map((entry) => entry.address);
 }
 
 /**

@@ -2,7 +2,7 @@ import {
   type Connection,
   type ConnectOptions,
   ErrorCode,
-  type Listener,
+  type NetListener,
   type PendingConnection,
   type Transport,
   toMsgError,
@@ -22,7 +22,7 @@ export class TcpTransport implements Transport {
     this.#options = resolveTcpOptions(options);
   }
 
-  bind(address: string, onIncoming: (pending: PendingConnection) => void): Promise<Listener> {
+  bind(address: string, onIncoming: (pending: PendingConnection) => void): Promise<NetListener> {
     return bindTcp({
       transport: this.name,
       address,
