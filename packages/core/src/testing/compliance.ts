@@ -324,9 +324,9 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
         );
         if (!server) continue;
         const atServer = new Probe(server);
-        await atServer.waitBytesOrClose(5, waitMs, "a greeting or a close");
+        await atServer.waitBytesOrEnd(5, waitMs, "a greeting, or the end of an aborted attempt");
         if (atServer.text() === "real!") break;
-        await atServer.waitClose(waitMs, "the aborted attempt's server side to close");
+        await atServer.waitEndOrClose(waitMs, "the aborted attempt's stream to end");
       }
       await real;
     });
@@ -550,8 +550,8 @@ class Probe {
     );
   }
 
-  waitBytesOrClose(count: number, ms: number, what: string): Promise<void> {
-    return this.#until(() => this.bytes >= count || this.closes > 0, ms, what);
+  waitBytesOrEnd(count: number, ms: number, what: string): Promise<void> {
+    return this.#until(() => this.bytes >= count || this.ended || this.closes > 0, ms, what);
   }
 
   waitEnd(ms: number, what: string): Promise<void> {
