@@ -1,2 +1,2 @@
-// Not built yet: see this package's README for the issue that fills it.
-export {};
+export { IpcTransport } from "./ipc-transport.js";
+export type { IpcTransportOptions } from "./options.js";
