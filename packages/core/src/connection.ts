@@ -49,7 +49,10 @@ export interface ConnectionHandler {
   onDrain?(): void;
   /** The peer half-closed its sending side; no more data will arrive. */
   onEnd?(): void;
-  /** The connection is fully closed, once; `error` is set when it broke rather than closed cleanly. */
+  /**
+   * The connection is fully closed, once; `error` is set when it broke rather than closed cleanly.
+   * Delivered even while paused (data not yet delivered is then discarded).
+   */
   onClose(error?: Error): void;
 }
 

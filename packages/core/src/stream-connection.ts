@@ -125,6 +125,13 @@ export class StreamConnection implements Connection {
   #flush(): void {
     const handler = this.#handler;
     if (!handler) return;
+    if (this.#closed && this.#paused) {
+      // A paused owner chose not to read what is left; it must still learn that the connection is
+      // gone (or it could wait for the close forever). Undelivered data is discarded.
+      this.#pending = [];
+      this.#deliverClose(handler);
+      return;
+    }
     while (!this.#paused && this.#pending.length > 0 && this.#handler === handler) {
       handler.onData(this.#pending.shift()!);
     }
@@ -134,12 +141,15 @@ export class StreamConnection implements Connection {
       handler.onEnd?.();
     }
     if (this.#closed) {
-      if (!this.#closeDelivered) {
-        this.#closeDelivered = true;
-        handler.onClose(this.#error);
-      }
+      this.#deliverClose(handler);
       return;
     }
     if (!this.#ended) this.#stream.resume();
+  }
+
+  #deliverClose(handler: ConnectionHandler): void {
+    if (this.#closeDelivered) return;
+    this.#closeDelivered = true;
+    handler.onClose(this.#error);
   }
 }
