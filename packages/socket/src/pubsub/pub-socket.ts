@@ -21,6 +21,7 @@ import {
 } from "../compression.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
+import { closeGracefully, closeSignal } from "../graceful-close.js";
 import { tokenListServerHook } from "../hooks/token.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { TopicMatcher, validateTopic } from "../topic/index.js";
@@ -80,6 +81,8 @@ interface PubSession {
   closed: boolean;
   /** `block` policy: publishers waiting for this session to have room. */
   roomWaiters: (() => void)[];
+  /** Resolves when the connection has closed. */
+  whenClosed: Promise<void>;
 }
 
 const log = createLogger("socket.pub");
@@ -218,7 +221,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
 
   /**
    * Stops accepting, flushes what is queued within `linger` ms (default 0: hand queued data to the
-   * transport and close), and closes every subscriber connection.
+   * transport and close), and closes every subscriber connection: resolves once they are closed
+   * (a subscriber gets 1 s to close its side before its connection is destroyed).
    */
   async close(options: { linger?: number } = {}): Promise<void> {
     if (this.#closed) return;
@@ -234,12 +238,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         }
       }
     }
-    for (const session of this.#sessions) {
-      session.writer.flush();
-      session.connection.end();
-      setTimeout(() => session.connection.destroy(), 1000).unref();
-      for (const wake of session.roomWaiters.splice(0)) wake();
-    }
+    for (const session of this.#sessions) this.#wakeRoomWaiters(session);
+    await Promise.all([...this.#sessions].map((s) => closeGracefully(s.connection, s.writer, s.whenClosed)));
     this.fire("closed", {});
   }
 
@@ -316,7 +316,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       connection.destroy();
       return;
     }
+    const { closed, markClosed } = closeSignal();
     const session: PubSession = {
+      whenClosed: closed,
       connection,
       writer: new FrameWriter(connection, this.#writeBuffer, () => this.#wakeRoomWaiters(session)),
       decoder: new PubSubDecoder({
@@ -351,6 +353,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         this.#sessions.delete(session);
         this.#acceptor.release();
         this.#wakeRoomWaiters(session);
+        markClosed();
         if (!this.#closed) this.fire("disconnected", { address: connection.remoteAddress, error });
       },
     });

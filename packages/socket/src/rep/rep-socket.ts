@@ -20,6 +20,7 @@ import {
 } from "../compression.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
+import { closeGracefully, closeSignal } from "../graceful-close.js";
 import { tokenListServerHook } from "../hooks/token.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { closedError, isPing, msgError, PONG } from "../util.js";
@@ -68,6 +69,8 @@ interface RepSession {
   /** Paused because of `pending` (not because of the shared queue). */
   paused: boolean;
   closed: boolean;
+  /** Resolves when the connection has closed. */
+  whenClosed: Promise<void>;
 }
 
 const log = createLogger("socket.rep");
@@ -155,7 +158,8 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
 
   /**
    * Stops accepting, waits up to `linger` ms (default 0) for requests already handed out to be
-   * answered, flushes what was answered, and closes every connection. Iteration ends.
+   * answered, flushes what was answered, and closes every connection: resolves once they are closed
+   * (a peer gets 1 s to close its side before its connection is destroyed). Iteration ends.
    */
   async close(options: { linger?: number } = {}): Promise<void> {
     if (this.#closed) return;
@@ -167,12 +171,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     while (linger > 0 && Date.now() < deadline && [...this.#sessions].some((s) => s.pending > 0)) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    for (const session of this.#sessions) {
-      session.writer.flush();
-      session.connection.end();
-      // A peer that never closes its side must not keep the process alive.
-      setTimeout(() => session.connection.destroy(), 1000).unref();
-    }
+    await Promise.all([...this.#sessions].map((s) => closeGracefully(s.connection, s.writer, s.whenClosed)));
     this.fire("closed", {});
   }
 
@@ -186,7 +185,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       connection.destroy();
       return;
     }
+    const { closed, markClosed } = closeSignal();
     const session: RepSession = {
+      whenClosed: closed,
       connection,
       writer: new FrameWriter(connection, this.#writeBuffer),
       decoder: new ReqRepDecoder({
@@ -217,6 +218,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
         session.writer.close();
         this.#sessions.delete(session);
         this.#acceptor.release();
+        markClosed();
         if (!this.#closed) this.fire("disconnected", { address: connection.remoteAddress, error });
       },
     });
@@ -251,6 +253,12 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
   }
 
   #deliver(session: RepSession, id: number, payload: Uint8Array): void {
+    if (this.#closed) {
+      // Arrived while closing: nobody will take it any more.
+      this.#stats.failedRequests++;
+      this.#responded(session);
+      return;
+    }
     let answered = false;
     const request: Request = {
       payload,
