@@ -167,7 +167,7 @@ export class FrameWriter {
     if (this.#flushScheduled || this.#closed) return;
     this.#flushScheduled = true;
     this.#appendedSinceCheck = false;
-    setImmediate(this.#onTurnEnd);
+    process.nextTick(this.#onTurnEnd);
   }
 
   /** End of an event-loop turn: flush, unless lingering is on and frames are still streaming in. */
