@@ -5,7 +5,7 @@ import { createCompressor, encodePubSub, encodeSubscribe } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { PubSocket, type SubMessage, SubSocket } from "../src/index.js";
 import { rejectionOf, useCleanup } from "./support/sockets.js";
-import { transports } from "./support/transports.js";
+import { bindAgain, transports } from "./support/transports.js";
 
 /** Takes the next `count` messages from a subscriber, failing after `ms`. */
 async function take(sub: SubSocket, count: number, ms = 5000): Promise<SubMessage[]> {
@@ -152,7 +152,7 @@ describe.each(transports)("Pub/Sub over $name", (fixture) => {
     await withTimeout(disconnected, 5000, "disconnect seen");
     const second = track(new PubSocket(fixture.server()));
     const applied = subscriptionsApplied(second, 1);
-    await second.bind(address);
+    await bindAgain(fixture, second, address);
     await applied;
     await second.publish("restart", "after");
     const [message] = await take(sub, 1);

@@ -6,7 +6,7 @@ import { createCompressor, encodeReqRep } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { RepSocket, ReqSocket, type Request, tokenClientHook, tokenServerHook } from "../src/index.js";
 import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
-import { transports } from "./support/transports.js";
+import { bindAgain, transports } from "./support/transports.js";
 
 describe.each(transports)("Req/Rep over $name", (fixture) => {
   const track = useCleanup();
@@ -146,7 +146,7 @@ describe.each(transports)("Req/Rep over $name", (fixture) => {
     const load = Promise.allSettled(Array.from({ length: 300 }, (_, i) => req.request(`load-${i}`)));
     await first.rep.close();
     const second = track(new RepSocket(fixture.server()));
-    await second.bind(address);
+    await bindAgain(fixture, second, address);
     void echo(second);
     const outcomes = await withTimeout(load, 8000, "every request settles");
     for (const outcome of outcomes) {
@@ -167,7 +167,7 @@ describe.each(transports)("Req/Rep over $name", (fixture) => {
     await withTimeout(iterator.next(), 5000, "first delivery"); // received, never answered
     await first.rep.close();
     const second = track(new RepSocket(fixture.server()));
-    await second.bind(address);
+    await bindAgain(fixture, second, address);
     void echo(second);
     expect(Buffer.from(await withTimeout(pending, 5000, "re-sent request")).toString()).toBe("idempotent");
   });

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Transport } from "@msg/core";
+import { ErrorCode, isMsgError, type Transport } from "@msg/core";
 import { QuicTransport } from "@msg/transport-quic";
 import { TcpTransport } from "@msg/transport-tcp";
 
@@ -24,6 +24,30 @@ export interface TransportFixture {
    * (PROTOCOL §4, §7), so a hook where the server speaks first must let the client open.
    */
   clientSpeaksFirst?: boolean;
+  /**
+   * QUIC serves a listener and its connections from one UDP socket, which the library frees only
+   * after its closing period, a little after the connections report closed: rebinding the same
+   * port right after a close must retry for a moment.
+   */
+  portFreedLate?: boolean;
+}
+
+/** Binds `socket` to `address`, retrying for a while where the transport frees ports late. */
+export async function bindAgain(
+  fixture: TransportFixture,
+  socket: { bind(address: string): Promise<string> },
+  address: string,
+): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await socket.bind(address);
+    } catch (error) {
+      const retry = fixture.portFreedLate && isMsgError(error, ErrorCode.BindFailed) && Date.now() < deadline;
+      if (!retry) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 let pathCounter = 0;
@@ -67,6 +91,7 @@ export const quic: TransportFixture = {
   bindAddress: () => "127.0.0.1:0",
   reservedAddress: async () => `127.0.0.1:${await freeUdpPort()}`,
   clientSpeaksFirst: true,
+  portFreedLate: true,
 };
 
 export const transports: TransportFixture[] = [tcp, quic];
