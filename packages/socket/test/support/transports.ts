@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode, isMsgError, type Transport } from "@msg/core";
+import { IpcTransport } from "@msg/transport-ipc";
 import { QuicTransport } from "@msg/transport-quic";
 import { TcpTransport } from "@msg/transport-tcp";
 
@@ -94,4 +95,12 @@ export const quic: TransportFixture = {
   portFreedLate: true,
 };
 
-export const transports: TransportFixture[] = [tcp, quic];
+export const ipc: TransportFixture = {
+  name: "ipc",
+  server: () => new IpcTransport(),
+  client: () => new IpcTransport(),
+  bindAddress: freshIpcPath,
+  reservedAddress: async () => freshIpcPath(),
+};
+
+export const transports: TransportFixture[] = [tcp, ipc, quic];
