@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { withTimeout } from "@msg/core/testing";
@@ -89,6 +92,29 @@ describe("msg command-line tool", () => {
     expect(done.roundTripsPerSec).toBeGreaterThan(0);
     expect(await withTimeout(req.exited, 10_000, "req exit")).toBe(0);
     expect(await withTimeout(rep.exited, 10_000, "rep exit after --count")).toBe(0);
+  });
+
+  it.each([
+    ["ipc", () => join(mkdtempSync(join(tmpdir(), "msg-cli-")), "rep.sock")],
+    ["quic", () => "127.0.0.1:0"],
+  ])("rep and req talk over --transport %s", async (transport, bindAddress) => {
+    const rep = run("rep", "--transport", transport, "--bind", bindAddress(), "--count", "20", "--json");
+    const { address } = await rep.next("ready");
+    const req = run(
+      "req",
+      "--transport",
+      transport,
+      "--connect",
+      String(address),
+      "--count",
+      "20",
+      "--inflight",
+      "4",
+      "--json",
+    );
+    expect(await req.next("done")).toMatchObject({ sent: 20, received: 20, errors: {} });
+    expect(await withTimeout(req.exited, 15_000, "req exit")).toBe(0);
+    expect(await withTimeout(rep.exited, 15_000, "rep exit")).toBe(0);
   });
 
   it("req with a wrong token exits non-zero and counts auth_rejected", async () => {
