@@ -48,6 +48,8 @@ const expectations: Record<string, RegExp[]> = {
   pubsub: [/europe: prices.eu.eth = 3100 \(seq 1\)/, /everything: prices.us.btc = 64100 \(seq 1\)/],
   pubsub_auth: [/outsider: auth_rejected/, /reader: alerts.disk: disk 91% full/],
   pubsub_compression: [/subscriber 2: 15800 bytes, intact: true/],
+  ipc: [/\(mode 600\)/, /client 0: pong/, /client 1: pong/, /socket file removed on close: true/],
+  quic_vs_tcp: [/tcp +150 round trips/, /quic 150 round trips/],
 };
 
 describe("examples", () => {
