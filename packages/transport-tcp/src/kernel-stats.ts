@@ -6,8 +6,8 @@ import type { TcpEndpoints } from "./endpoints.js";
 
 /**
  * What Linux reports about one TCP connection in /proc/net/tcp and /proc/net/tcp6 (Node has no
- * TCP_INFO). Read on demand only: each call scans the whole table, so its cost grows with the number
- * of sockets on the host. Smoothed RTT and RTT variance are not in these files and stay undefined.
+ * TCP_INFO). Read on demand only: a read costs time in proportion to the number of sockets on the
+ * host. Smoothed RTT and RTT variance are not in these files and stay undefined.
  */
 export interface TcpConnectionStats extends ConnectionStats {
   /** Bytes sent but not yet acknowledged by the peer, plus bytes not yet sent (`tx_queue`). */
@@ -26,13 +26,7 @@ const TICKS_PER_SECOND = 100;
  * is gone from the table.
  */
 export function readKernelTcpStats(endpoints: TcpEndpoints): Partial<TcpConnectionStats> {
-  const ipv4 = isIPv4(endpoints.localAddress);
-  let table: string;
-  try {
-    table = readFileSync(ipv4 ? "/proc/net/tcp" : "/proc/net/tcp6", "latin1");
-  } catch {
-    return {};
-  }
+  const table = readTable(isIPv4(endpoints.localAddress) ? "/proc/net/tcp" : "/proc/net/tcp6");
   const key = ` ${procAddress(endpoints.localAddress, endpoints.localPort)} ${procAddress(endpoints.remoteAddress, endpoints.remotePort)} `;
   // Rows without the congestion columns are TIME_WAIT (or orphaned FIN_WAIT2) remnants of a
   // connection this process already closed, possibly an earlier one with the same endpoints: skip them.
@@ -45,6 +39,27 @@ export function readKernelTcpStats(endpoints: TcpEndpoints): Partial<TcpConnecti
     if (fields.length >= FULL_ROW_FIELDS) return parseProcTcpFields(fields);
   }
   return {};
+}
+
+/**
+ * Tables read during the current synchronous turn. Producing a table costs the kernel time in
+ * proportion to all sockets on the host (milliseconds with thousands), so stats() calls made together,
+ * e.g. for every peer of a server, share one read. Empty when the file is missing (not Linux).
+ */
+const tables = new Map<string, string>();
+
+function readTable(path: string): string {
+  let text = tables.get(path);
+  if (text === undefined) {
+    try {
+      text = readFileSync(path, "latin1");
+    } catch {
+      text = "";
+    }
+    if (tables.size === 0) queueMicrotask(() => tables.clear());
+    tables.set(path, text);
+  }
+  return text;
 }
 
 /** Columns of a full socket's row, from the local address to ssthresh. */

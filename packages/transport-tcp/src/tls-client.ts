@@ -155,7 +155,7 @@ function awaitServerConfirmation(
       finish(
         handshakeFailed(
           peer,
-          "the server closed the connection right after the TLS 1.3 handshake: it refused our client certificate (or its absence)",
+          "the server closed the connection right after the TLS 1.3 handshake without confirming it: it most likely refused our client certificate (or its absence)",
         ),
       );
     const onError = (error: Error) => finish(handshakeFailed(peer, error));

@@ -48,7 +48,10 @@ export class TlsServerSide {
     });
     closeOnError(secure);
     return new Promise((resolve, reject) => {
+      let settled = false;
       const finish = (error?: MsgError) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         secure.off("secure", onSecure);
         secure.off("error", onError);
@@ -60,7 +63,11 @@ export class TlsServerSide {
       };
       const onSecure = () => {
         const refusal = requireClientCert ? clientCertificateError(secure) : undefined;
-        finish(refusal ? handshakeFailed(peer, `client certificate refused: ${refusal}`) : undefined);
+        // A refusal closes at once, before OpenSSL's TLS 1.3 session tickets leave: a client waiting
+        // for them (confirmTimeout) learns of the refusal. An acceptance waits one turn of the event
+        // loop so the tickets are sent even if the owner closes the connection straight away.
+        if (refusal) finish(handshakeFailed(peer, `client certificate refused: ${refusal}`));
+        else setImmediate(finish);
       };
       const onError = (error: Error) => finish(handshakeFailed(peer, error));
       const onClose = () => finish(handshakeFailed(peer, "the client closed the connection"));
