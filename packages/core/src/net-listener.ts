@@ -57,7 +57,7 @@ export interface NetListenerOptions {
   afterClose?(): Promise<void>;
 }
 
-/** A listener over a `net.Server`. Created by {@link listenNet}. */
+/** A listener over a `net.Server`; create it with {@link NetListener.listen}. */
 export class NetListener implements Listener {
   readonly localAddress: string;
   readonly #server: Server;
@@ -74,7 +74,10 @@ export class NetListener implements Listener {
     server.on("error", (error) => log.warn("listener error", { address: this.localAddress, error }));
   }
 
-  /** Listens with `options.listen`. Rejects with a MsgError `bind_failed`. */
+  /**
+   * Listens with `options.listen` and offers each accepted socket to `options.onIncoming` as a
+   * PendingConnection. Rejects with a MsgError `bind_failed`.
+   */
   static listen(options: NetListenerOptions): Promise<NetListener> {
     return new Promise((resolve, reject) => {
       const server = createServer({ allowHalfOpen: true });
@@ -136,11 +139,6 @@ export class NetListener implements Listener {
     }
     this.#options.onIncoming(new NetPendingConnection(socket, remoteAddress, this.#options, this.#counts));
   }
-}
-
-/** Listens with `net.Server` and wraps each accepted socket as a PendingConnection. */
-export function listenNet(options: NetListenerOptions): Promise<NetListener> {
-  return NetListener.listen(options);
 }
 
 class NetPendingConnection implements PendingConnection {

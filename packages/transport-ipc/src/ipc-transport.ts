@@ -4,9 +4,8 @@ import {
   type ConnectOptions,
   connectNet,
   ErrorCode,
-  listenNet,
   MsgError,
-  type NetListener,
+  NetListener,
   type PendingConnection,
   StreamConnection,
   type Transport,
@@ -45,7 +44,7 @@ export class IpcTransport implements Transport {
     await clearStaleSocket(path, STALE_PROBE_TIMEOUT);
     let inode: number | undefined;
     let peers = 0;
-    const listener = await listenNet({
+    const listener = await NetListener.listen({
       transport: this.name,
       listen: { path },
       address: path,

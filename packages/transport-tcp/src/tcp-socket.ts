@@ -6,9 +6,8 @@ import {
   connectNet,
   ErrorCode,
   isMsgError,
-  listenNet,
   MsgError,
-  type NetListener,
+  NetListener,
   type PendingConnection,
   parseHostPort,
   StreamConnection,
@@ -49,7 +48,7 @@ export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
   const failures: string[] = [];
   for (const candidate of candidates) {
     try {
-      return await listenNet({
+      return await NetListener.listen({
         transport: params.transport,
         listen: { host: candidate, port },
         address: formatEndpoint(candidate, port),
