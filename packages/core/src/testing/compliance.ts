@@ -15,12 +15,14 @@ import { withTimeout } from "./wait.js";
  *   server: () => new TcpTransport(),
  *   client: () => new TcpTransport(),
  *   bindAddress: () => "127.0.0.1:0",
- *   deadAddress: () => `127.0.0.1:${await freePort()}`,
+ *   deadAddress: async () => `127.0.0.1:${await freePort()}`,
  * });
  * ```
  *
  * In every test the client speaks first (a short greeting) before the server waits for anything,
- * because some transports (QUIC) show a stream to the server only once the client writes on it.
+ * because some transports (QUIC) show a stream to the server only once the client writes on it; and
+ * connects run alongside accepts, because others (TLS) complete `connect()` only once the server's
+ * `accept()` has run the handshake.
  */
 export interface ComplianceTarget {
   /** Creates a fresh transport for a test (server and client sides may need different options, e.g. TLS). */
