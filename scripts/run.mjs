@@ -80,7 +80,8 @@ switch (task) {
     pnpm(["exec", "biome", "check", "."], "lint");
     break;
   case "test":
-    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    // typecheck covers each package's tests too (the build only checks what it ships).
+    pnpm(["exec", "turbo", "run", "build", "typecheck", "--output-logs=errors-only"], "build and typecheck");
     pnpm(["exec", "biome", "check", "."], "lint");
     process.exit(run(process.execPath, [join(root, "scripts", "test-all.mjs")]));
     break;

@@ -17,14 +17,13 @@ import {
   type ResolvedCompression,
   resolveCompression,
   toBytes,
-  type WirePayload,
 } from "../compression.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
 import { closeGracefully, closeSignal } from "../graceful-close.js";
 import { tokenListServerHook } from "../hooks/token.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
-import { TopicMatcher, validateTopic } from "../topic/index.js";
+import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 import { TopicBytesCache } from "./topic-bytes.js";
 
@@ -86,7 +85,6 @@ interface PubSession {
 }
 
 const log = createLogger("socket.pub");
-const DONE: Promise<void> = Promise.resolve();
 
 /**
  * The publishing side of publish/subscribe. Binds; each subscriber gets its own session with its
@@ -163,40 +161,48 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   /**
    * Publishes `payload` on `topic` to every subscriber whose subscriptions match. The payload is
    * compressed once (above `minCompressSize`) and the same bytes go to every subscriber.
-   * Resolves at once under the `drop` policy (unless compressing asynchronously); under `block`, once
-   * every matching subscriber had room. Rejects with `invalid_state` before bind, `invalid_topic` for a
-   * reserved or oversized topic, `socket_closed` after close.
+   *
+   * Returns `undefined` when the message is already queued for every matching subscriber (the usual
+   * case under the `drop` policy: nothing to wait for, nothing allocated), or a Promise when it has to
+   * wait: for room under `block`, or for an asynchronous codec. `await pub.publish(...)` works either
+   * way. Errors come as a rejected Promise: `invalid_state` before bind, `invalid_topic` for a reserved,
+   * wildcard or oversized topic, `socket_closed` after close.
    */
-  publish(topic: string, payload: Uint8Array | string): Promise<void> {
+  publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
     if (this.#closed) return Promise.reject(closedError());
     if (!this.#localAddress) return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
     let topicBytes: Uint8Array;
     try {
-      validateTopic(topic);
       topicBytes = this.#topics.get(topic);
     } catch (error) {
       return Promise.reject(error);
     }
     this.#stats.messagesPublished++;
-    if (this.#sessions.size === 0) return DONE; // no subscribers: a no-op, as in msg-rs
-    const prepared = prepareOutgoing(this.#compression, toBytes(payload), log);
-    if (prepared instanceof Promise || this.#blockedTail) {
-      // Keep publish order across asynchronous compression and blocked publishes.
-      const previous = this.#blockedTail ?? DONE;
-      const next = previous.then(async () => this.#fanOut(topic, topicBytes, await prepared));
-      const tail = next.finally(() => {
-        if (this.#blockedTail === tail) this.#blockedTail = undefined;
-      });
-      this.#blockedTail = tail;
-      return next;
-    }
-    const blocked = this.#fanOut(topic, topicBytes, prepared);
-    if (blocked === DONE) return DONE;
-    const tail = blocked.finally(() => {
+    if (this.#sessions.size === 0) return undefined; // no subscribers: a no-op, as in msg-rs
+    const data = toBytes(payload);
+    const compress =
+      this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
+    if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
+    // Compression may be asynchronous, and a publish must not overtake one still waiting.
+    const prepared = compress ? prepareOutgoing(this.#compression, data, log) : { type: 0, data };
+    const previous = this.#blockedTail ?? Promise.resolve();
+    return this.#track(
+      previous.then(async () => {
+        const wire = await prepared;
+        return this.#fanOut(topic, topicBytes, wire.type, wire.data);
+      }),
+    );
+  }
+
+  /** Remembers a publish still waiting, so later ones queue behind it and keep their order. */
+  #track(waiting: Promise<void> | undefined): Promise<void> | undefined {
+    if (waiting === undefined) return undefined;
+    const tail: Promise<void> = waiting.finally(() => {
       if (this.#blockedTail === tail) this.#blockedTail = undefined;
     });
+    tail.catch(() => {}); // the caller gets `waiting` and its rejection; the tail is bookkeeping
     this.#blockedTail = tail;
-    return blocked;
+    return waiting;
   }
 
   /** Per-subscriber figures. */
@@ -248,27 +254,28 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   }
 
   /**
-   * Writes the message to every matching session. Returns DONE, or (policy `block`) a promise that
-   * resolves once the sessions that were full had room and got the message.
+   * Writes the message to every matching session. Returns undefined, or (policy `block`) a promise
+   * that resolves once the sessions that were full had room and got the message.
    */
-  #fanOut(topic: string, topicBytes: Uint8Array, wire: WirePayload): Promise<void> {
+  #fanOut(topic: string, topicBytes: Uint8Array, type: number, data: Uint8Array): Promise<void> | undefined {
     const timestamp = nowMicros();
-    const waits: Promise<void>[] = [];
+    let waits: Promise<void>[] | undefined;
     for (const session of this.#sessions) {
       if (session.closed || !session.matcher.matches(topic)) continue;
-      if (this.#hasRoom(session, wire.data.byteLength)) {
-        this.#send(session, topicBytes, timestamp, wire);
+      if (this.#hasRoom(session, data.byteLength)) {
+        this.#send(session, topicBytes, timestamp, type, data);
       } else if (this.#policy === "block") {
+        waits ??= [];
         waits.push(
-          this.#whenRoom(session, wire.data.byteLength).then(() => {
-            if (!session.closed) this.#send(session, topicBytes, timestamp, wire);
+          this.#whenRoom(session, data.byteLength).then(() => {
+            if (!session.closed) this.#send(session, topicBytes, timestamp, type, data);
           }),
         );
       } else {
         this.#drop(session, topic);
       }
     }
-    return waits.length > 0 ? Promise.all(waits).then(() => undefined) : DONE;
+    return waits === undefined ? undefined : Promise.all(waits).then(() => undefined);
   }
 
   #hasRoom(session: PubSession, bytes: number): boolean {
@@ -287,11 +294,11 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     }
   }
 
-  #send(session: PubSession, topic: Uint8Array, timestamp: number, wire: WirePayload): void {
-    session.writer.writePubSub(wire.type, topic, timestamp, session.seq, wire.data);
+  #send(session: PubSession, topic: Uint8Array, timestamp: number, type: number, data: Uint8Array): void {
+    session.writer.writePubSub(type, topic, timestamp, session.seq, data);
     session.seq = (session.seq + 1) >>> 0;
     session.sent++;
-    this.#stats.bytesTx += PUBSUB_FIXED_HEADER_SIZE + topic.byteLength + wire.data.byteLength;
+    this.#stats.bytesTx += PUBSUB_FIXED_HEADER_SIZE + topic.byteLength + data.byteLength;
   }
 
   #drop(session: PubSession, topic: string): void {

@@ -22,8 +22,9 @@ export function useCleanup(): <T extends Closable>(thing: T) => T {
   };
 }
 
-/** Resolves with the error a promise rejects with; fails if it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+/** Resolves with the error a promise rejects with; fails if it resolves (or there is no promise). */
+export async function rejectionOf(promise: Promise<unknown> | undefined): Promise<unknown> {
+  if (promise === undefined) throw new Error("expected a rejected promise, got undefined (success)");
   try {
     await promise;
   } catch (error) {
