@@ -1,6 +1,5 @@
-import { transportComplianceSuite } from "@msg/core/testing";
+import { generateTestPki, transportComplianceSuite } from "@msg/core/testing";
 import { TlsTransport } from "../src/index.js";
-import { generateTestPki } from "./certificates.js";
 import { freePort } from "./support.js";
 
 const pki = generateTestPki();

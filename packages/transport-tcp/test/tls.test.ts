@@ -1,10 +1,9 @@
 import { once } from "node:events";
 import { createServer, connect as rawConnect, type Socket } from "node:net";
 import { ErrorCode, isMsgError, type NetListener } from "@msg/core";
-import { withTimeout } from "@msg/core/testing";
+import { generateTestPki, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { TlsTransport, type TlsTransportOptions, type TlsVersion } from "../src/index.js";
-import { generateTestPki } from "./certificates.js";
 import { Incoming, Reader, Resources, rejectionOf } from "./support.js";
 
 const pki = generateTestPki();

@@ -24,7 +24,8 @@ export interface TestPki {
 }
 
 /**
- * Generates the test PKI with the `openssl` command (EC P-256 keys, valid one day). Nothing is
+ * Generates a throwaway PKI for tests and examples of TLS (mutual TLS included) with the `openssl`
+ * command (EC P-256 keys, valid one day). Nothing is
  * committed: keys exist only in a temp directory for the few milliseconds it takes to read them back.
  */
 export function generateTestPki(): TestPki {
