@@ -4,9 +4,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ErrorCode, isMsgError, type Transport } from "@msg/core";
+import { generateTestPki } from "@msg/core/testing";
 import { IpcTransport } from "@msg/transport-ipc";
 import { QuicTransport } from "@msg/transport-quic";
-import { TcpTransport } from "@msg/transport-tcp";
+import { TcpTransport, TlsTransport } from "@msg/transport-tcp";
 
 /**
  * The transports every socket test runs over. A test body is written once and parametrised with
@@ -95,6 +96,17 @@ export const quic: TransportFixture = {
   portFreedLate: true,
 };
 
+/** One throwaway PKI for every TLS test in this process (generated with openssl, never committed). */
+export const pki = generateTestPki();
+
+export const tls: TransportFixture = {
+  name: "tls",
+  server: () => new TlsTransport({ cert: pki.server.cert, key: pki.server.key }),
+  client: () => new TlsTransport({ ca: pki.ca, servername: "localhost" }),
+  bindAddress: () => "127.0.0.1:0",
+  reservedAddress: tcp.reservedAddress,
+};
+
 export const ipc: TransportFixture = {
   name: "ipc",
   server: () => new IpcTransport(),
@@ -103,4 +115,4 @@ export const ipc: TransportFixture = {
   reservedAddress: async () => freshIpcPath(),
 };
 
-export const transports: TransportFixture[] = [tcp, ipc, quic];
+export const transports: TransportFixture[] = [tcp, tls, ipc, quic];
