@@ -40,6 +40,11 @@ const expectations: Record<string, RegExp[]> = {
     /snappy .* intact: true/,
     /lz4 .* intact: true/,
   ],
+  reqrep_mtls: [
+    /trusted client: hello/,
+    /server: refused a client \(handshake_failed\)/,
+    /anonymous client: connect_failed \(handshake_failed\)/,
+  ],
   durable: [
     /server 1: before the restart/,
     /server 2: made while the server was down/,
