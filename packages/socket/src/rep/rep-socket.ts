@@ -75,6 +75,27 @@ interface RepSession {
 
 const log = createLogger("socket.rep");
 
+/** A request handed to the application; `respond` sends the answer on the connection it came from. */
+class IncomingRequest implements Request {
+  readonly peer: string;
+  #answered = false;
+
+  constructor(
+    readonly payload: Uint8Array,
+    readonly id: number,
+    readonly session: RepSession,
+    readonly send: (session: RepSession, id: number, payload: Uint8Array) => void,
+  ) {
+    this.peer = session.connection.remoteAddress;
+  }
+
+  respond(payload: Uint8Array | string): void {
+    if (this.#answered) throw msgError(ErrorCode.InvalidState, `request ${this.id} was already answered`);
+    this.#answered = true;
+    this.send(this.session, this.id, toBytes(payload));
+  }
+}
+
 /**
  * The reply side of request/reply. Binds, accepts any number of Req peers (up to `maxClients`), and
  * yields their requests as an async iterable; responses go back to the peer that asked, in completion
@@ -259,17 +280,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       this.#responded(session);
       return;
     }
-    let answered = false;
-    const request: Request = {
-      payload,
-      id,
-      peer: session.connection.remoteAddress,
-      respond: (response) => {
-        if (answered) throw msgError(ErrorCode.InvalidState, `request ${id} was already answered`);
-        answered = true;
-        this.#respond(session, id, toBytes(response));
-      },
-    };
+    const request = new IncomingRequest(payload, id, session, this.#respondTo);
     if (!this.#queue.push(request)) {
       // The queue is full (reading was paused, but frames already in the last chunk still arrive).
       // Hold back by pausing every peer; the request itself waits in a short overflow list.
@@ -279,6 +290,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       this.#pauseAll();
     }
   }
+
+  readonly #respondTo = (session: RepSession, id: number, payload: Uint8Array): void =>
+    this.#respond(session, id, payload);
 
   /** Requests decoded after the queue filled, from chunks already read: bounded by one read per peer. */
   #overflow: Request[] = [];

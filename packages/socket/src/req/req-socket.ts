@@ -1,4 +1,5 @@
 import {
+  CompressionType,
   type Connection,
   type ConnectionHook,
   createLogger,
@@ -16,8 +17,8 @@ import {
   type ResolvedCompression,
   resolveCompression,
   toBytes,
-  type WirePayload,
 } from "../compression.js";
+import { DeadlineTimer } from "../deadlines.js";
 import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
@@ -55,17 +56,25 @@ export interface RequestOptions {
 export type ReqEvents = SocketEvents;
 
 interface PendingRequest {
+  /** Wire id once sent; NOT_SENT while waiting; COMPRESSING while an asynchronous codec runs. */
   id: number;
-  payload: WirePayload;
+  /** Compression id and bytes as they go on the wire. */
+  type: number;
+  data: Uint8Array;
   ping: boolean;
   resent: boolean;
   sentAt: number;
-  timer: NodeJS.Timeout | undefined;
+  /** When the request times out, on the `performance.now()` clock. */
+  deadline: number;
+  timeoutMs: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   resolve(response: Uint8Array): void;
   reject(error: MsgError): void;
 }
+
+const NOT_SENT = -1;
+const COMPRESSING = -2;
 
 /** The live connection with its encoder and decoder. */
 interface ReqSession {
@@ -113,6 +122,9 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #closed = false;
   #connectWaiters: { resolve(): void; reject(error: MsgError): void }[] = [];
   readonly #rtt = new RttTracker();
+  readonly #deadlines = new DeadlineTimer<PendingRequest>((request) =>
+    this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms`)),
+  );
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
   readonly #failures: Record<string, number> = {};
 
@@ -182,41 +194,49 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     }
     const bytes = toBytes(payload);
     return new Promise<Uint8Array>((resolve, reject) => {
+      const timeoutMs = options.timeout ?? this.#timeout;
       const request: PendingRequest = {
-        id: -1,
-        payload: { type: 0, data: bytes },
+        id: NOT_SENT,
+        type: CompressionType.None,
+        data: bytes,
         ping: isPing(bytes),
         resent: false,
         sentAt: 0,
-        timer: undefined,
+        deadline: performance.now() + timeoutMs,
+        timeoutMs,
         signal: options.signal,
         onAbort: undefined,
         resolve,
         reject,
       };
-      const timeout = options.timeout ?? this.#timeout;
-      request.timer = setTimeout(() => {
-        this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${timeout} ms`));
-      }, timeout);
+      this.#deadlines.add(request);
       if (options.signal) {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
       this.#waiting.add(request);
-      const prepared = prepareOutgoing(this.#compression, bytes, log);
-      if (prepared instanceof Promise) {
-        // Asynchronous codec: the request keeps its place in the queue but is sent once compressed.
-        request.id = -2;
-        prepared.then((wire) => {
-          request.payload = wire;
-          request.id = -1;
-          this.#pump();
-        });
-      } else {
-        request.payload = prepared;
-        this.#pump();
+      if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
+        this.#compress(request);
       }
+      this.#pump();
     });
+  }
+
+  /** Compresses a waiting request's payload; it keeps its place in the queue meanwhile. */
+  #compress(request: PendingRequest): void {
+    const prepared = prepareOutgoing(this.#compression, request.data, log);
+    if (prepared instanceof Promise) {
+      request.id = COMPRESSING;
+      prepared.then((wire) => {
+        request.type = wire.type;
+        request.data = wire.data;
+        request.id = NOT_SENT;
+        this.#pump();
+      });
+    } else {
+      request.type = prepared.type;
+      request.data = prepared.data;
+    }
   }
 
   stats(): ReqSocketStats {
@@ -251,6 +271,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       });
     }
     for (const request of [...this.#inFlight.values()]) this.#fail(request, closedError());
+    this.#deadlines.clear();
     this.#dialer?.stop();
     this.#session?.writer.flush();
     this.#session?.connection.end();
@@ -340,15 +361,15 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     if (!session || session.writer.blocked) return;
     for (const request of this.#waiting) {
       if (this.#inFlight.size >= this.#maxPending) break;
-      if (request.id === -2) break; // still compressing: keep order
+      if (request.id === COMPRESSING) break; // keep order
       this.#waiting.delete(request);
       const id = this.#nextId;
       this.#nextId = (this.#nextId + 1) >>> 0;
       request.id = id;
       request.sentAt = monotonicMicros();
       this.#inFlight.set(id, request);
-      session.writer.writeReqRep(request.payload.type, id, request.payload.data);
-      this.#stats.bytesTx += REQREP_HEADER_SIZE + request.payload.data.byteLength;
+      session.writer.writeReqRep(request.type, id, request.data);
+      this.#stats.bytesTx += REQREP_HEADER_SIZE + request.data.byteLength;
       this.#stats.requestsSent++;
     }
   }
@@ -397,9 +418,9 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     if (this.#inFlight.size === 0) this.#onIdle?.();
   }
 
-  /** Clears a request's timer and abort listener. */
+  /** Stops tracking a request's deadline and abort signal. */
   #settle(request: PendingRequest): void {
-    clearTimeout(request.timer);
+    this.#deadlines.delete(request);
     if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
   }
 
