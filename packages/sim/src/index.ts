@@ -1,2 +1,2 @@
-// Not built yet: see this package's README for the issue that fills it.
+// @msg/sim is not built yet: see README.md. It exports nothing until an issue asks for the emulator.
 export {};
