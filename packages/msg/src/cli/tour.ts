@@ -1,4 +1,4 @@
-import { ErrorCode, isMsgError } from "@msg/core";
+import { ErrorCode, isMsgError, type Transport } from "@msg/core";
 import { PubSocket, RepSocket, ReqSocket, SubSocket } from "@msg/socket";
 import { TcpTransport } from "@msg/transport-tcp";
 import { createCompressor } from "@msg/wire";
@@ -81,6 +81,35 @@ export async function tour(): Promise<number> {
   );
   await sub.close();
   await pub.close();
+
+  step("Same sockets, any transport: TCP, Unix socket, QUIC");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { IpcTransport } = await import("@msg/transport-ipc");
+  const { QuicTransport } = await import("@msg/transport-quic");
+  const transports: [string, () => Transport, string][] = [
+    ["tcp", () => new TcpTransport(), "127.0.0.1:0"],
+    ["ipc", () => new IpcTransport(), join(mkdtempSync(join(tmpdir(), "msg-tour-")), "tour.sock")],
+    ["quic", () => new QuicTransport(), "127.0.0.1:0"],
+  ];
+  for (const [name, transport, bindAddress] of transports) {
+    const server = new RepSocket(transport());
+    const address = await server.bind(bindAddress);
+    void (async () => {
+      for await (const request of server) request.respond(request.payload);
+    })();
+    const client = new ReqSocket(transport());
+    void client.connect(address);
+    const started = performance.now();
+    await bounded(client.request("ping"), `${name} request`);
+    say(
+      `${name.padEnd(4)} ${address}: first round trip (with connection set-up) ${(performance.now() - started).toFixed(1)} ms`,
+    );
+    await client.close();
+    await server.close();
+  }
+  say("(TLS takes certificates: see examples/reqrep_mtls.ts)");
 
   step("Next");
   say("msg rep --bind 127.0.0.1:4000 --json    and    msg req --connect 127.0.0.1:4000 --count 1000 --json");
