@@ -13,9 +13,16 @@ export function readU32(buf: Uint8Array, offset: number): number {
   return ((buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!) >>> 0;
 }
 
+/** Below this high word a u64 is a safe integer, so one BigInt conversion suffices. */
+const SAFE_HIGH_WORD = 2 ** 21;
+
 /** Reads a u64 exactly, as a bigint. */
 export function readU64(buf: Uint8Array, offset: number): bigint {
-  return (BigInt(readU32(buf, offset)) << 32n) | BigInt(readU32(buf, offset + 4));
+  const high = readU32(buf, offset);
+  const low = readU32(buf, offset + 4);
+  // Timestamps in µs (the common case) stay below 2^53 until the year 2255: one allocation, not four.
+  if (high < SAFE_HIGH_WORD) return BigInt(high * 2 ** 32 + low);
+  return (BigInt(high) << 32n) | BigInt(low);
 }
 
 export function writeU16(buf: Uint8Array, offset: number, value: number): void {

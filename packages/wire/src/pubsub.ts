@@ -49,7 +49,9 @@ export function writePubSubHeader(
   target[offset] = WireId.PubSub;
   target[offset + 1] = compression;
   writeU16(target, offset + 2, topicLength);
-  target.set(topic, offset + 4);
+  // Topics are short: a byte loop beats TypedArray#set's fixed cost below a few dozen bytes.
+  if (topicLength <= 32) for (let i = 0; i < topicLength; i++) target[offset + 4 + i] = topic[i]!;
+  else target.set(topic, offset + 4);
   const tail = offset + 4 + topicLength;
   writeU64(target, tail, high, low);
   writeU32(target, tail + 8, seq);
