@@ -4,7 +4,6 @@ import {
   createLogger,
   ErrorCode,
   type MsgError,
-  nowMicros,
   type PubSocketStats,
   type Transport,
   toMsgError,
@@ -25,6 +24,7 @@ import { tokenListServerHook } from "../hooks/token.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { PublishClock } from "./publish-clock.js";
 import { TopicBytesCache } from "./topic-bytes.js";
 
 /** What `publish` does when a subscriber's queue is full. */
@@ -105,6 +105,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   readonly #maxQueueBytes: number;
   readonly #policy: FullQueuePolicy;
   readonly #sessions = new Set<PubSession>();
+  /** The sessions as an array, for the per-message fan-out (iterating a Set allocates an iterator). */
+  #fanOutList: PubSession[] = [];
+  readonly #clock = new PublishClock();
   readonly #topics = new TopicBytesCache();
   #localAddress: string | undefined;
   #closed = false;
@@ -258,9 +261,11 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * that resolves once the sessions that were full had room and got the message.
    */
   #fanOut(topic: string, topicBytes: Uint8Array, type: number, data: Uint8Array): Promise<void> | undefined {
-    const timestamp = nowMicros();
+    const timestamp = this.#clock.now();
     let waits: Promise<void>[] | undefined;
-    for (const session of this.#sessions) {
+    const sessions = this.#fanOutList;
+    for (let i = 0; i < sessions.length; i++) {
+      const session = sessions[i]!;
       if (session.closed || !session.matcher.matches(topic)) continue;
       if (this.#hasRoom(session, data.byteLength)) {
         this.#send(session, topicBytes, timestamp, type, data);
@@ -341,6 +346,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       roomWaiters: [],
     };
     this.#sessions.add(session);
+    this.#fanOutList = [...this.#sessions];
     connection.setHandler({
       onData: (chunk) => {
         try {
@@ -358,6 +364,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         session.closed = true;
         session.writer.close();
         this.#sessions.delete(session);
+        this.#fanOutList = [...this.#sessions];
         this.#acceptor.release();
         this.#wakeRoomWaiters(session);
         markClosed();
