@@ -1,15 +1,5 @@
-import {
-  type Connection,
-  type ConnectionHook,
-  createLogger,
-  ErrorCode,
-  type MsgError,
-  type PubSocketStats,
-  type Transport,
-  toMsgError,
-} from "@msg/core";
+import { createLogger, ErrorCode, type PubSocketStats, type Transport } from "@msg/core";
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
-import { type AcceptOptions, Acceptor } from "../acceptor.js";
 import {
   type CompressionOptions,
   prepareOutgoing,
@@ -18,10 +8,7 @@ import {
   toBytes,
 } from "../compression.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
-import { FrameWriter } from "../frame-writer.js";
-import { closeGracefully, closeSignal } from "../graceful-close.js";
-import { tokenListServerHook } from "../hooks/token.js";
-import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
+import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 import { PublishClock } from "./publish-clock.js";
@@ -30,7 +17,7 @@ import { TopicBytesCache } from "./topic-bytes.js";
 /** What `publish` does when a subscriber's queue is full. */
 export type FullQueuePolicy = "drop" | "block";
 
-export interface PubOptions extends AcceptOptions, WriteBufferOptions, CompressionOptions {
+export interface PubOptions extends ServerOptions, CompressionOptions {
   /**
    * Messages queued for one subscriber (not yet taken by the transport). Default 1024 (msg-rs's
    * high-water mark).
@@ -44,10 +31,6 @@ export interface PubOptions extends AcceptOptions, WriteBufferOptions, Compressi
    * matching subscriber has room. Default `drop`.
    */
   whenFull?: FullQueuePolicy;
-  /** Runs on every accepted connection before it can subscribe (authentication, ...). Default none. */
-  hook?: ConnectionHook;
-  /** Shorthand for `hook: tokenListServerHook(authTokens)`. */
-  authTokens?: Iterable<Uint8Array | string>;
 }
 
 export interface PubEvents extends SocketEvents {
@@ -68,20 +51,15 @@ export interface SubscriberInfo {
 }
 
 /** One subscriber connection. */
-interface PubSession {
-  connection: Connection;
-  writer: FrameWriter;
+interface PubSession extends ServerSession {
   decoder: PubSubDecoder;
   matcher: TopicMatcher;
   /** Frames sent on this connection so far: the next frame's seq (mod 2^32). */
   seq: number;
   sent: number;
   dropped: number;
-  closed: boolean;
   /** `block` policy: publishers waiting for this session to have room. */
   roomWaiters: (() => void)[];
-  /** Resolves when the connection has closed. */
-  whenClosed: Promise<void>;
 }
 
 const log = createLogger("socket.pub");
@@ -98,67 +76,56 @@ const log = createLogger("socket.pub");
  * ```
  */
 export class PubSocket extends TypedEmitter<PubEvents> {
-  readonly #acceptor: Acceptor;
+  readonly #core: ServerCore<PubSession>;
   readonly #compression: ResolvedCompression;
-  readonly #writeBuffer: { size: number; lingerUs: number };
   readonly #maxQueueMessages: number;
   readonly #maxQueueBytes: number;
   readonly #policy: FullQueuePolicy;
-  readonly #sessions = new Set<PubSession>();
-  /** The sessions as an array, for the per-message fan-out (iterating a Set allocates an iterator). */
-  #fanOutList: PubSession[] = [];
   readonly #clock = new PublishClock();
   readonly #topics = new TopicBytesCache();
-  #localAddress: string | undefined;
   #closed = false;
   /** `block` policy: the last publish still waiting, so later ones keep their order. */
   #blockedTail: Promise<void> | undefined;
   readonly #stats = { bytesTx: 0, messagesPublished: 0, droppedMessagesTotal: 0 };
-  readonly #connectionErrors: Record<string, number> = {};
 
   constructor(transport: Transport, options: PubOptions = {}) {
     super();
     this.#compression = resolveCompression(options);
-    this.#writeBuffer = resolveWriteBuffer(options);
     this.#maxQueueMessages = options.maxQueueMessages ?? 1024;
     this.#maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
     this.#policy = options.whenFull ?? "drop";
-    const hook = options.hook ?? (options.authTokens ? tokenListServerHook(options.authTokens) : undefined);
-    this.#acceptor = new Acceptor({
+    this.#core = new ServerCore<PubSession>({
       transport,
-      hook,
       options,
       log,
-      events: {
-        connection: (connection) => this.#attach(connection),
-        refused: (address, error) => this.#refused(address, error),
+      // PubEvents extends SocketEvents: the core only fires the shared ones.
+      fire: (event, payload) => this.fire(event, payload as PubEvents[typeof event]),
+      factory: {
+        open: (base) => this.#open(base),
+        receive: (session, chunk) => session.decoder.push(chunk),
+        drained: (session) => this.#wakeRoomWaiters(session),
+        closed: (session) => this.#wakeRoomWaiters(session),
       },
     });
   }
 
   get localAddress(): string | undefined {
-    return this.#localAddress;
+    return this.#core.localAddress;
   }
 
   /** Subscribers connected now. */
   get subscriberCount(): number {
-    return this.#sessions.size;
+    return this.#core.sessions.length;
   }
 
-  async bind(address: string): Promise<string> {
-    if (this.#closed) throw closedError();
-    if (this.#localAddress) throw msgError(ErrorCode.InvalidState, "the socket is already bound");
-    const listener = await this.#acceptor.bind(address);
-    this.#localAddress = listener.localAddress;
-    this.fire("listening", { address: listener.localAddress });
-    return listener.localAddress;
+  /** Starts listening; resolves with the actual address. */
+  bind(address: string): Promise<string> {
+    return this.#core.bind(address);
   }
 
   /** Sends a control message to the bound transport (e.g. a TLS certificate swap). */
-  async control(message: { type: string; [field: string]: unknown }): Promise<void> {
-    const listener = this.#acceptor.listener;
-    if (!listener) throw msgError(ErrorCode.InvalidState, "bind before sending transport control messages");
-    await listener.control(message);
+  control(message: { type: string; [field: string]: unknown }): Promise<void> {
+    return this.#core.control(message);
   }
 
   /**
@@ -173,7 +140,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    */
   publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
     if (this.#closed) return Promise.reject(closedError());
-    if (!this.#localAddress) return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
+    if (!this.#core.localAddress)
+      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
     let topicBytes: Uint8Array;
     try {
       topicBytes = this.#topics.get(topic);
@@ -181,7 +149,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       return Promise.reject(error);
     }
     this.#stats.messagesPublished++;
-    if (this.#sessions.size === 0) return undefined; // no subscribers: a no-op, as in msg-rs
+    if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
     const data = toBytes(payload);
     const compress =
       this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
@@ -210,7 +178,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
 
   /** Per-subscriber figures. */
   subscribers(): SubscriberInfo[] {
-    return [...this.#sessions].map((s) => ({
+    return this.#core.sessions.map((s) => ({
       address: s.connection.remoteAddress,
       patterns: s.matcher.patterns(),
       sent: s.sent,
@@ -223,8 +191,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   stats(): PubSocketStats {
     return {
       ...this.#stats,
-      activeClients: this.#sessions.size,
-      connectionErrors: { ...this.#connectionErrors },
+      activeClients: this.#core.sessions.length,
+      connectionErrors: this.#core.connectionErrors,
     };
   }
 
@@ -236,19 +204,19 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   async close(options: { linger?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#acceptor.close();
-    const linger = options.linger ?? 0;
-    if (linger > 0) {
-      const deadline = Date.now() + linger;
-      for (const session of this.#sessions) {
-        session.writer.flush();
-        while (!session.closed && session.writer.queuedBytes > 0 && Date.now() < deadline) {
-          await new Promise<void>((resolve) => session.roomWaiters.push(resolve));
-        }
+    await this.#core.stopAccepting();
+    const deadline = Date.now() + (options.linger ?? 0);
+    for (const session of this.#core.sessions) {
+      session.writer.flush();
+      while (!session.closed && session.writer.queuedBytes > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          session.roomWaiters.push(resolve);
+          setTimeout(resolve, deadline - Date.now()).unref();
+        });
       }
     }
-    for (const session of this.#sessions) this.#wakeRoomWaiters(session);
-    await Promise.all([...this.#sessions].map((s) => closeGracefully(s.connection, s.writer, s.whenClosed)));
+    for (const session of this.#core.sessions) this.#wakeRoomWaiters(session);
+    await this.#core.closeSessions();
     this.fire("closed", {});
   }
 
@@ -263,7 +231,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   #fanOut(topic: string, topicBytes: Uint8Array, type: number, data: Uint8Array): Promise<void> | undefined {
     const timestamp = this.#clock.now();
     let waits: Promise<void>[] | undefined;
-    const sessions = this.#fanOutList;
+    const sessions = this.#core.sessions;
     for (let i = 0; i < sessions.length; i++) {
       const session = sessions[i]!;
       if (session.closed || !session.matcher.matches(topic)) continue;
@@ -322,17 +290,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     }
   }
 
-  #attach(connection: Connection): void {
-    if (this.#closed) {
-      this.#acceptor.release();
-      connection.destroy();
-      return;
-    }
-    const { closed, markClosed } = closeSignal();
+  #open(base: ServerSession): PubSession {
     const session: PubSession = {
-      whenClosed: closed,
-      connection,
-      writer: new FrameWriter(connection, this.#writeBuffer, () => this.#wakeRoomWaiters(session)),
+      ...base,
       decoder: new PubSubDecoder({
         // Control frames carry only a topic: a subscriber has no reason to send large frames.
         maxFrameSize: Math.min(this.#compression.maxFrameSize, 64 * 1024),
@@ -342,36 +302,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       seq: 0,
       sent: 0,
       dropped: 0,
-      closed: false,
       roomWaiters: [],
     };
-    this.#sessions.add(session);
-    this.#fanOutList = [...this.#sessions];
-    connection.setHandler({
-      onData: (chunk) => {
-        try {
-          session.decoder.push(chunk);
-        } catch (error) {
-          this.#peerError(session, toMsgError(error, ErrorCode.MalformedFrame));
-        }
-      },
-      onDrain: () => session.writer.handleDrain(),
-      onEnd: () => {
-        session.writer.flush();
-        connection.end();
-      },
-      onClose: (error) => {
-        session.closed = true;
-        session.writer.close();
-        this.#sessions.delete(session);
-        this.#fanOutList = [...this.#sessions];
-        this.#acceptor.release();
-        this.#wakeRoomWaiters(session);
-        markClosed();
-        if (!this.#closed) this.fire("disconnected", { address: connection.remoteAddress, error });
-      },
-    });
-    this.fire("connected", { address: connection.remoteAddress });
+    return session;
   }
 
   #wakeRoomWaiters(session: PubSession): void {
@@ -395,22 +328,5 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       // An invalid pattern from a peer is its problem: log and ignore it, keep the connection.
       log.debug("ignored invalid subscription", { address, pattern: control.pattern, error });
     }
-  }
-
-  #peerError(session: PubSession, error: MsgError): void {
-    this.#connectionErrors[error.code] = (this.#connectionErrors[error.code] ?? 0) + 1;
-    log.warn("subscriber sent invalid data; closing its connection", {
-      address: session.connection.remoteAddress,
-      error: error.message,
-    });
-    this.fire("peerError", { address: session.connection.remoteAddress, error });
-    session.connection.destroy(error);
-  }
-
-  #refused(address: string, error: MsgError): void {
-    this.#connectionErrors[error.code] = (this.#connectionErrors[error.code] ?? 0) + 1;
-    if (error.code === ErrorCode.AuthRejected) this.fire("authRejected", { address });
-    else if (error.code === ErrorCode.HookFailed) this.fire("hookFailed", { address, error });
-    else this.fire("peerError", { address, error });
   }
 }

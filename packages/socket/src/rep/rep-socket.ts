@@ -1,15 +1,5 @@
-import {
-  type Connection,
-  type ConnectionHook,
-  createLogger,
-  ErrorCode,
-  type MsgError,
-  type RepSocketStats,
-  type Transport,
-  toMsgError,
-} from "@msg/core";
+import { createLogger, ErrorCode, type RepSocketStats, type Transport, toMsgError } from "@msg/core";
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
-import { type AcceptOptions, Acceptor } from "../acceptor.js";
 import { AsyncQueue } from "../async-queue.js";
 import {
   type CompressionOptions,
@@ -19,13 +9,10 @@ import {
   toBytes,
 } from "../compression.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
-import { FrameWriter } from "../frame-writer.js";
-import { closeGracefully, closeSignal } from "../graceful-close.js";
-import { tokenListServerHook } from "../hooks/token.js";
-import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
-import { closedError, isPing, msgError, PONG } from "../util.js";
+import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
+import { isPing, msgError, PONG } from "../util.js";
 
-export interface RepOptions extends AcceptOptions, WriteBufferOptions, CompressionOptions {
+export interface RepOptions extends ServerOptions, CompressionOptions {
   /**
    * Requests from one peer received but not yet answered. At this many the socket stops reading from
    * that peer (TCP backpressure slows it down) until responses go out. Default 8192 (as msg-rs).
@@ -36,10 +23,6 @@ export interface RepOptions extends AcceptOptions, WriteBufferOptions, Compressi
    * socket stops reading from every peer until the loop catches up. Default 65536.
    */
   maxQueuedRequests?: number;
-  /** Runs on every accepted connection before its first request (authentication, ...). Default none. */
-  hook?: ConnectionHook;
-  /** Shorthand for `hook: tokenListServerHook(authTokens)`: accept clients presenting any of these tokens. */
-  authTokens?: Iterable<Uint8Array | string>;
 }
 
 /** One request, as the application sees it. */
@@ -60,17 +43,12 @@ export interface Request {
 export type RepEvents = SocketEvents;
 
 /** One connected Req peer. */
-interface RepSession {
-  connection: Connection;
-  writer: FrameWriter;
+interface RepSession extends ServerSession {
   decoder: ReqRepDecoder;
   /** Received and not yet answered. */
   pending: number;
   /** Paused because of `pending` (not because of the shared queue). */
   paused: boolean;
-  closed: boolean;
-  /** Resolves when the connection has closed. */
-  whenClosed: Promise<void>;
 }
 
 const log = createLogger("socket.rep");
@@ -108,56 +86,51 @@ class IncomingRequest implements Request {
  * ```
  */
 export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<Request> {
-  readonly #acceptor: Acceptor;
+  readonly #core: ServerCore<RepSession>;
   readonly #compression: ResolvedCompression;
-  readonly #writeBuffer: { size: number; lingerUs: number };
   readonly #maxPendingResponses: number;
   readonly #queue: AsyncQueue<Request>;
-  readonly #sessions = new Set<RepSession>();
-  #localAddress: string | undefined;
+  /** Requests decoded after the queue filled, from chunks already read: bounded by one read per peer. */
+  #overflow: Request[] = [];
+  /** Requests handed out (or about to be) and not yet answered, over all peers. */
+  #unanswered = 0;
+  #onAllAnswered: (() => void) | undefined;
   #closed = false;
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsReceived: 0, responsesSent: 0, failedRequests: 0 };
-  readonly #connectionErrors: Record<string, number> = {};
 
   constructor(transport: Transport, options: RepOptions = {}) {
     super();
     this.#compression = resolveCompression(options);
-    this.#writeBuffer = resolveWriteBuffer(options);
     this.#maxPendingResponses = options.maxPendingResponses ?? 8192;
     this.#queue = new AsyncQueue(options.maxQueuedRequests ?? 65536, () => this.#resumeAll());
-    const hook = options.hook ?? (options.authTokens ? tokenListServerHook(options.authTokens) : undefined);
-    this.#acceptor = new Acceptor({
+    this.#core = new ServerCore<RepSession>({
       transport,
-      hook,
       options,
       log,
-      events: {
-        connection: (connection) => this.#attach(connection),
-        refused: (address, error) => this.#refused(address, error),
+      fire: (event, payload) => this.fire(event, payload),
+      factory: {
+        open: (base) => this.#open(base),
+        receive: (session, chunk) => {
+          this.#stats.bytesRx += chunk.byteLength;
+          session.decoder.push(chunk);
+        },
       },
     });
   }
 
   /** The bound address (with the real port when bound to port 0); undefined before `bind`. */
   get localAddress(): string | undefined {
-    return this.#localAddress;
+    return this.#core.localAddress;
   }
 
   /** Starts listening; resolves with the actual address. */
-  async bind(address: string): Promise<string> {
-    if (this.#closed) throw closedError();
-    if (this.#localAddress) throw msgError(ErrorCode.InvalidState, "the socket is already bound");
-    const listener = await this.#acceptor.bind(address);
-    this.#localAddress = listener.localAddress;
-    this.fire("listening", { address: listener.localAddress });
-    return listener.localAddress;
+  bind(address: string): Promise<string> {
+    return this.#core.bind(address);
   }
 
   /** Sends a control message to the bound transport (e.g. a TLS certificate swap). */
-  async control(message: { type: string; [field: string]: unknown }): Promise<void> {
-    const listener = this.#acceptor.listener;
-    if (!listener) throw msgError(ErrorCode.InvalidState, "bind before sending transport control messages");
-    await listener.control(message);
+  control(message: { type: string; [field: string]: unknown }): Promise<void> {
+    return this.#core.control(message);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Request> {
@@ -172,8 +145,8 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
   stats(): RepSocketStats {
     return {
       ...this.#stats,
-      activeClients: this.#sessions.size,
-      connectionErrors: { ...this.#connectionErrors },
+      activeClients: this.#core.sessions.length,
+      connectionErrors: this.#core.connectionErrors,
     };
   }
 
@@ -186,13 +159,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     if (this.#closed) return;
     this.#closed = true;
     this.#queue.end();
-    await this.#acceptor.close();
-    const linger = options.linger ?? 0;
-    const deadline = Date.now() + linger;
-    while (linger > 0 && Date.now() < deadline && [...this.#sessions].some((s) => s.pending > 0)) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await Promise.all([...this.#sessions].map((s) => closeGracefully(s.connection, s.writer, s.whenClosed)));
+    await this.#core.stopAccepting();
+    await this.#allAnswered(options.linger ?? 0);
+    await this.#core.closeSessions();
     this.fire("closed", {});
   }
 
@@ -200,51 +169,30 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     await this.close();
   }
 
-  #attach(connection: Connection): void {
-    if (this.#closed) {
-      this.#acceptor.release();
-      connection.destroy();
-      return;
-    }
-    const { closed, markClosed } = closeSignal();
+  #open(base: ServerSession): RepSession {
     const session: RepSession = {
-      whenClosed: closed,
-      connection,
-      writer: new FrameWriter(connection, this.#writeBuffer),
+      ...base,
       decoder: new ReqRepDecoder({
         maxFrameSize: this.#compression.maxFrameSize,
         onFrame: (frame) => this.#onRequest(session, frame),
       }),
       pending: 0,
       paused: false,
-      closed: false,
     };
-    this.#sessions.add(session);
-    connection.setHandler({
-      onData: (chunk) => {
-        this.#stats.bytesRx += chunk.byteLength;
-        try {
-          session.decoder.push(chunk);
-        } catch (error) {
-          this.#peerError(session, toMsgError(error, ErrorCode.MalformedFrame));
-        }
-      },
-      onDrain: () => session.writer.handleDrain(),
-      onEnd: () => {
-        session.writer.flush();
-        connection.end();
-      },
-      onClose: (error) => {
-        session.closed = true;
-        session.writer.close();
-        this.#sessions.delete(session);
-        this.#acceptor.release();
-        markClosed();
-        if (!this.#closed) this.fire("disconnected", { address: connection.remoteAddress, error });
-      },
+    if (this.#queue.full) base.connection.pause();
+    return session;
+  }
+
+  /** Resolves once every handed-out request is answered, or after `lingerMs`. */
+  #allAnswered(lingerMs: number): Promise<void> {
+    if (lingerMs <= 0 || this.#unanswered === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, lingerMs);
+      this.#onAllAnswered = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
-    if (this.#queue.full) connection.pause();
-    this.fire("connected", { address: connection.remoteAddress });
   }
 
   #onRequest(session: RepSession, frame: ReqRepFrame): void {
@@ -255,6 +203,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       return;
     }
     session.pending++;
+    this.#unanswered++;
     if (session.pending >= this.#maxPendingResponses && !session.paused) {
       session.paused = true;
       session.connection.pause();
@@ -283,7 +232,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     const request = new IncomingRequest(payload, id, session, this.#respondTo);
     if (!this.#queue.push(request)) {
       // The queue is full (reading was paused, but frames already in the last chunk still arrive).
-      // Hold back by pausing every peer; the request itself waits in a short overflow list.
+      // Hold back by pausing every peer; the request itself waits in the overflow list.
       this.#overflow.push(request);
       this.#pauseAll();
     } else if (this.#queue.full) {
@@ -293,9 +242,6 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
 
   readonly #respondTo = (session: RepSession, id: number, payload: Uint8Array): void =>
     this.#respond(session, id, payload);
-
-  /** Requests decoded after the queue filled, from chunks already read: bounded by one read per peer. */
-  #overflow: Request[] = [];
 
   /** A request that cannot reach the application (decompression failed). Counted, logged, dropped. */
   #undeliverable(session: RepSession, id: number, error: unknown): void {
@@ -314,6 +260,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     if (session.closed) {
       this.#stats.failedRequests++;
       this.fire("messageDropped", { reason: "peer_gone", address: session.connection.remoteAddress });
+      this.#responded(session);
       return;
     }
     const prepared = prepareOutgoing(this.#compression, payload, log);
@@ -336,6 +283,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
 
   #responded(session: RepSession): void {
     session.pending--;
+    if (--this.#unanswered === 0) this.#onAllAnswered?.();
     if (session.paused && session.pending < this.#maxPendingResponses) {
       session.paused = false;
       if (!this.#queue.full) session.connection.resume();
@@ -343,30 +291,13 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
   }
 
   #pauseAll(): void {
-    for (const session of this.#sessions) session.connection.pause();
+    for (const session of this.#core.sessions) session.connection.pause();
   }
 
   /** The application's loop made room: move overflow in, then resume peers not held by their own limit. */
   #resumeAll(): void {
     while (this.#overflow.length > 0 && !this.#queue.full) this.#queue.push(this.#overflow.shift()!);
     if (this.#queue.full) return;
-    for (const session of this.#sessions) if (!session.paused) session.connection.resume();
-  }
-
-  #peerError(session: RepSession, error: MsgError): void {
-    this.#connectionErrors[error.code] = (this.#connectionErrors[error.code] ?? 0) + 1;
-    log.warn("peer sent invalid data; closing its connection", {
-      address: session.connection.remoteAddress,
-      error: error.message,
-    });
-    this.fire("peerError", { address: session.connection.remoteAddress, error });
-    session.connection.destroy(error);
-  }
-
-  #refused(address: string, error: MsgError): void {
-    this.#connectionErrors[error.code] = (this.#connectionErrors[error.code] ?? 0) + 1;
-    if (error.code === ErrorCode.AuthRejected) this.fire("authRejected", { address });
-    else if (error.code === ErrorCode.HookFailed) this.fire("hookFailed", { address, error });
-    else this.fire("peerError", { address, error });
+    for (const session of this.#core.sessions) if (!session.paused) session.connection.resume();
   }
 }
