@@ -263,6 +263,13 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       this.#responded(session);
       return;
     }
+    const { compressor, minCompressSize } = this.#compression;
+    if (compressor === undefined || payload.byteLength <= minCompressSize) {
+      // The common case, without the allocation of prepareOutgoing's result.
+      this.#send(session, 0, id, payload);
+      this.#responded(session);
+      return;
+    }
     const prepared = prepareOutgoing(this.#compression, payload, log);
     if (prepared instanceof Promise) {
       prepared.then((wire) => {

@@ -214,11 +214,15 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
-      this.#waiting.add(request);
       if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
         this.#compress(request);
       }
-      this.#pump();
+      if (request.id === NOT_SENT && this.#canSendNow()) {
+        this.#send(this.#session!, request); // nothing queued ahead: skip the queue
+      } else {
+        this.#waiting.add(request);
+        this.#pump();
+      }
     });
   }
 
@@ -358,20 +362,35 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   /** Moves waiting requests into flight while connected and the window has room. */
   #pump(): void {
     const session = this.#session;
-    if (!session || session.writer.blocked) return;
+    if (!session || session.writer.blocked || this.#waiting.size === 0) return;
     for (const request of this.#waiting) {
       if (this.#inFlight.size >= this.#maxPending) break;
       if (request.id === COMPRESSING) break; // keep order
       this.#waiting.delete(request);
-      const id = this.#nextId;
-      this.#nextId = (this.#nextId + 1) >>> 0;
-      request.id = id;
-      request.sentAt = monotonicMicros();
-      this.#inFlight.set(id, request);
-      session.writer.writeReqRep(request.type, id, request.data);
-      this.#stats.bytesTx += REQREP_HEADER_SIZE + request.data.byteLength;
-      this.#stats.requestsSent++;
+      this.#send(session, request);
     }
+  }
+
+  /** True when a new request may go out at once, ahead of nothing. */
+  #canSendNow(): boolean {
+    const session = this.#session;
+    return (
+      session !== undefined &&
+      !session.writer.blocked &&
+      this.#waiting.size === 0 &&
+      this.#inFlight.size < this.#maxPending
+    );
+  }
+
+  #send(session: ReqSession, request: PendingRequest): void {
+    const id = this.#nextId;
+    this.#nextId = (this.#nextId + 1) >>> 0;
+    request.id = id;
+    request.sentAt = monotonicMicros();
+    this.#inFlight.set(id, request);
+    session.writer.writeReqRep(request.type, id, request.data);
+    this.#stats.bytesTx += REQREP_HEADER_SIZE + request.data.byteLength;
+    this.#stats.requestsSent++;
   }
 
   #onResponse(frame: ReqRepFrame): void {
