@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * QUIC on loopback, two processes: the raw `@matrixai/quic` library (WHATWG streams, no wrapper) against
- * `@msg/transport-quic` (the same library behind core's Connection), measured in the same run.
+ * `@msg/transport-quic` (the same library behind core's Connection) and against msg's Req/Rep sockets
+ * over that transport, measured in the same run.
  *
  *   pnpm --filter @msg/transport-quic build && node benchmarks/quic-raw.mjs [--quick] [--json FILE]
  *
@@ -9,6 +10,8 @@
  * - throughput: one connection sends N MiB in 64 KiB writes, then ends; the server answers with the
  *   byte count once it has read everything. MB/s = N / (first write → answer).
  * - round trips/s: one connection sends 100 bytes and waits for the 100-byte echo, in a loop.
+ * For the sockets, throughput is 64 KiB requests (16 in flight) each answered with a 1-byte ack, and
+ * round trips are sequential 100-byte requests echoed by a RepSocket.
  * Both sides use the same library settings (ALPN msg, 1460-byte UDP payloads, 64 KiB reads).
  * The server runs in a child process (this script with `--serve raw|transport`).
  */
@@ -20,6 +23,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { RepSocket, ReqSocket } from "@msg/socket";
 import { QuicTransport } from "@msg/transport-quic";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
@@ -54,11 +58,12 @@ const CALL_TIMEOUT_MS = 120_000;
 
 async function main() {
   const results = {};
-  for (const side of ["raw", "transport"]) {
+  for (const side of ["raw", "transport", "sockets"]) {
     process.stderr.write(`[quic-raw] ${side}: starting server process\n`);
     const server = await startServer(side);
     try {
-      const client = side === "raw" ? await rawClient() : transportClient();
+      const client =
+        side === "raw" ? await rawClient() : side === "transport" ? transportClient() : socketsClient();
       const throughputs = [];
       for (let run = 0; run < SETTINGS.runs; run++) {
         throughputs.push(await bounded(client.throughput(server.port), `${side} throughput`));
@@ -82,16 +87,32 @@ async function main() {
 function report(results) {
   const row = (label, key, digits) => {
     const raw = results.raw[key];
-    const ours = results.transport[key];
-    return [label, raw.toFixed(digits), ours.toFixed(digits), `${(ours / raw).toFixed(2)}×`];
+    const transport = results.transport[key];
+    const sockets = results.sockets[key];
+    const ratio = (value) => `${(value / raw).toFixed(2)}×`;
+    return [
+      label,
+      raw.toFixed(digits),
+      transport.toFixed(digits),
+      ratio(transport),
+      sockets.toFixed(digits),
+      ratio(sockets),
+    ];
   };
   const table = markdownTable(
-    ["QUIC, two processes, loopback", "raw @matrixai/quic", "@msg/transport-quic", "ratio"],
+    [
+      "QUIC, two processes, loopback",
+      "raw @matrixai/quic",
+      "@msg/transport-quic",
+      "vs raw",
+      "Req/Rep sockets",
+      "vs raw",
+    ],
     [
       row(`throughput, MB/s (${WRITE_SIZE / 1024} KiB writes)`, "throughputMBps", 2),
       row(`round trips/s (${MESSAGE_SIZE} B)`, "roundTripsPerSec", 0),
     ],
-    ["l", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", "r"],
   );
   const runs = SETTINGS.runs === 1 ? "one run" : `median of ${SETTINGS.runs} runs`;
   process.stdout.write(
@@ -238,6 +259,40 @@ function transportClient() {
   };
 }
 
+/** A client over msg's ReqSocket: the whole socket stack on top of the transport. */
+function socketsClient() {
+  const connect = async (port) => {
+    const req = new ReqSocket(new QuicTransport(), { timeout: CALL_TIMEOUT_MS });
+    await req.connect(`127.0.0.1:${port}`);
+    return req;
+  };
+  return {
+    async throughput(port) {
+      const req = await connect(port);
+      const chunk = randomBytes(WRITE_SIZE);
+      let sent = 0;
+      const started = performance.now();
+      const worker = async () => {
+        while (sent < SETTINGS.throughputBytes) {
+          sent += WRITE_SIZE;
+          await req.request(chunk);
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      const seconds = (performance.now() - started) / 1000;
+      await req.close();
+      return SETTINGS.throughputBytes / 1e6 / seconds;
+    },
+    async roundTrips(port) {
+      const req = await connect(port);
+      const message = randomBytes(MESSAGE_SIZE);
+      const rate = await roundTripRate(() => req.request(message));
+      await req.close();
+      return rate;
+    },
+  };
+}
+
 /** Round trips per second of `roundTrip`, awaited one at a time, after a warm-up. */
 async function roundTripRate(roundTrip) {
   const until = async (ms) => {
@@ -268,7 +323,8 @@ function bounded(promise, what) {
 // Child: the server side. Prints {"port":N} on stdout once listening; killed by the parent.
 
 async function serve(side) {
-  const port = side === "raw" ? await serveRaw() : await serveTransport();
+  const port =
+    side === "raw" ? await serveRaw() : side === "transport" ? await serveTransport() : await serveSockets();
   process.stdout.write(`${JSON.stringify({ port })}\n`);
 }
 
@@ -351,6 +407,18 @@ async function serveTransport() {
     });
   });
   return Number(listener.localAddress.split(":").pop());
+}
+
+/** A RepSocket: echoes small requests, acknowledges large ones with one byte (throughput runs). */
+async function serveSockets() {
+  const rep = new RepSocket(new QuicTransport());
+  const address = await rep.bind("127.0.0.1:0");
+  const ack = Uint8Array.of(1);
+  (async () => {
+    for await (const request of rep)
+      request.respond(request.payload.byteLength > MESSAGE_SIZE ? ack : request.payload);
+  })();
+  return Number(address.split(":").pop());
 }
 
 // ---------------------------------------------------------------------------------------------------
