@@ -35,7 +35,13 @@ const passed = summary.numPassedTests ?? 0;
 const brokenFiles = (summary.testResults ?? []).filter(
   (file) => file.status === "failed" && (file.assertionResults ?? []).length === 0,
 ).length;
-const failed = (summary.numFailedTests ?? 0) + brokenFiles;
+// vitest also fails a run for errors outside any test (an unhandled rejection): count that as one.
+const outsideTests = result.status !== 0 && (summary.numFailedTests ?? 0) === 0 && brokenFiles === 0 ? 1 : 0;
+if (outsideTests)
+  console.error(
+    `[msg] vitest exited with ${result.status}: errors outside any test (see "Unhandled Errors" above)`,
+  );
+const failed = (summary.numFailedTests ?? 0) + brokenFiles + outsideTests;
 const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
 const ok = result.status === 0 && failed === 0 && passed > 0;
