@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.base.ts";
 
-export default packageBuild(["src/index.ts", "src/testing/index.ts"]);
+// The compliance suite is built too, but exported for `import` only (vitest is ESM-only).
+export default packageBuild(["src/index.ts", "src/testing/index.ts", "src/testing/compliance.ts"]);

@@ -1,4 +1,4 @@
-import { transportComplianceSuite } from "@msg/core/testing";
+import { transportComplianceSuite } from "@msg/core/compliance";
 import { afterAll } from "vitest";
 import { IpcTransport } from "../src/index.js";
 import { TempPaths } from "./support.js";

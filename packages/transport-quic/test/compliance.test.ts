@@ -1,5 +1,5 @@
 import { createSocket } from "node:dgram";
-import { transportComplianceSuite } from "@msg/core/testing";
+import { transportComplianceSuite } from "@msg/core/compliance";
 import { QuicTransport } from "../src/index.js";
 
 /** A UDP port nothing listens on: bound, noted, released. */

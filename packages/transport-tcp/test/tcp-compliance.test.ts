@@ -1,4 +1,4 @@
-import { transportComplianceSuite } from "@msg/core/testing";
+import { transportComplianceSuite } from "@msg/core/compliance";
 import { TcpTransport } from "../src/index.js";
 import { freePort } from "./support.js";
 

@@ -1,4 +1,5 @@
-import { generateTestPki, transportComplianceSuite } from "@msg/core/testing";
+import { transportComplianceSuite } from "@msg/core/compliance";
+import { generateTestPki } from "@msg/core/testing";
 import { TlsTransport } from "../src/index.js";
 import { freePort } from "./support.js";
 
