@@ -26,8 +26,9 @@ export class FrameWriter {
   #batch: Buffer;
   #batchUsed = 0;
   #batchFrames = 0;
-  /** Finished chunks waiting for the transport to drain. */
+  /** Finished chunks waiting for the transport to drain, with the number of frames each ends. */
   #backlog: Uint8Array[] = [];
+  #backlogChunkFrames: number[] = [];
   #backlogBytes = 0;
   #backlogFrames = 0;
   #blocked = false;
@@ -91,17 +92,22 @@ export class FrameWriter {
     this.#drainBacklog();
   }
 
-  /** Called by the connection's handler on `onDrain`. */
+  /**
+   * Called by the connection's handler on `onDrain`. Reports `onDrain` to the owner whenever the
+   * transport takes data again, even if frames are still batched: those will flush, and no further
+   * 'drain' may ever come for them.
+   */
   handleDrain(): void {
     this.#blocked = false;
     this.#drainBacklog();
-    if (!this.#blocked && this.queuedBytes === 0) this.#onDrain?.();
+    if (!this.#blocked) this.#onDrain?.();
   }
 
   /** Drops everything held and stops scheduling flushes. */
   close(): void {
     this.#closed = true;
     this.#backlog = [];
+    this.#backlogChunkFrames = [];
     this.#backlogBytes = 0;
     this.#backlogFrames = 0;
     this.#batchUsed = 0;
@@ -126,6 +132,7 @@ export class FrameWriter {
       // The header is the last thing in the batch: seal it, then queue the payload as its own chunk.
       this.#sealBatch();
       this.#backlog.push(payload);
+      this.#backlogChunkFrames.push(0); // its frame was counted with the header's chunk
       this.#backlogBytes += payload.byteLength;
       this.#drainBacklog();
     } else {
@@ -141,6 +148,7 @@ export class FrameWriter {
     if (this.#batchUsed === 0) return;
     const chunk = this.#batch.subarray(0, this.#batchUsed);
     this.#backlog.push(chunk);
+    this.#backlogChunkFrames.push(this.#batchFrames);
     this.#backlogBytes += chunk.byteLength;
     this.#backlogFrames += this.#batchFrames;
     // Reuse the remainder of the same allocation when plenty is left, otherwise a fresh buffer.
@@ -158,9 +166,9 @@ export class FrameWriter {
     while (!this.#blocked && this.#backlog.length > 0) {
       const chunk = this.#backlog.shift()!;
       this.#backlogBytes -= chunk.byteLength;
+      this.#backlogFrames -= this.#backlogChunkFrames.shift()!;
       if (!this.#connection.write(chunk)) this.#blocked = true;
     }
-    if (this.#backlog.length === 0) this.#backlogFrames = 0;
   }
 
   #scheduleFlush(): void {

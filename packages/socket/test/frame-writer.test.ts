@@ -1,0 +1,90 @@
+import type { Connection, ConnectionHandler } from "@msg/core";
+import { ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
+import { describe, expect, it } from "vitest";
+import { FrameWriter } from "../src/frame-writer.js";
+
+/** An in-memory connection whose write() reports backpressure while `full` is set. */
+function fakeConnection() {
+  const chunks: Uint8Array[] = [];
+  const state = { full: false };
+  const connection: Connection = {
+    transport: "fake",
+    remoteAddress: "peer",
+    localAddress: "me",
+    closed: false,
+    write(chunk) {
+      chunks.push(Buffer.from(chunk));
+      return !state.full;
+    },
+    setHandler(_handler: ConnectionHandler | undefined) {},
+    unshift() {},
+    pause() {},
+    resume() {},
+    end() {},
+    destroy() {},
+  };
+  const frames = () => {
+    const out: ReqRepFrame[] = [];
+    const decoder = new ReqRepDecoder({ onFrame: (frame) => out.push(frame) });
+    for (const chunk of chunks) decoder.push(chunk);
+    return out;
+  };
+  return { connection, chunks, state, frames };
+}
+
+const flushTick = () => new Promise((resolve) => process.nextTick(resolve));
+
+describe("FrameWriter", () => {
+  it("coalesces the frames of one tick into one write, in order", async () => {
+    const { connection, chunks, frames } = fakeConnection();
+    const writer = new FrameWriter(connection, { size: 64 * 1024, lingerUs: 0 });
+    for (let id = 0; id < 100; id++) writer.writeReqRep(0, id, Buffer.from(`payload ${id}`));
+    expect(chunks).toHaveLength(0);
+    await flushTick();
+    expect(chunks).toHaveLength(1);
+    expect(frames().map((f) => f.id)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
+  it("counts queued frames chunk by chunk while the transport pushes back", async () => {
+    const { connection, state, frames } = fakeConnection();
+    const writer = new FrameWriter(connection, { size: 1024, lingerUs: 0 });
+    state.full = true;
+    writer.writeReqRep(0, 0, Buffer.alloc(10));
+    await flushTick(); // written, but the transport is now full
+    for (let id = 1; id <= 5; id++) {
+      writer.writeReqRep(0, id, Buffer.alloc(10));
+      writer.flush(); // one chunk per frame, all held back
+    }
+    expect(writer.blocked).toBe(true);
+    expect(writer.queuedFrames).toBe(5);
+    state.full = false;
+    writer.handleDrain();
+    expect(writer.queuedFrames).toBe(0);
+    expect(writer.queuedBytes).toBe(0);
+    expect(frames().map((f) => f.id)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("reports onDrain when the transport takes data again, even with frames still batched", async () => {
+    const { connection, state } = fakeConnection();
+    let drains = 0;
+    const writer = new FrameWriter(connection, { size: 64 * 1024, lingerUs: 0 }, () => drains++);
+    state.full = true;
+    writer.writeReqRep(0, 0, Buffer.alloc(10));
+    await flushTick();
+    expect(writer.blocked).toBe(true);
+    writer.writeReqRep(0, 1, Buffer.alloc(10)); // sits in the batch when the drain comes
+    state.full = false;
+    writer.handleDrain();
+    expect(drains).toBe(1);
+    expect(writer.blocked).toBe(false);
+  });
+
+  it("writes large payloads as their own chunk, without copying them", async () => {
+    const { connection, chunks } = fakeConnection();
+    const writer = new FrameWriter(connection, { size: 64 * 1024, lingerUs: 0 });
+    const big = Buffer.alloc(100_000, 7);
+    writer.writeReqRep(0, 1, big);
+    await flushTick();
+    expect(chunks.map((c) => c.byteLength)).toEqual([10, 100_000]);
+  });
+});
