@@ -42,12 +42,14 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return true;
   }
 
-  /** Ends iteration: waiting loops finish, queued items are discarded. */
-  end(): void {
+  /** Ends iteration: waiting loops finish, queued items are discarded. Returns how many were. */
+  end(): number {
+    const discarded = this.length;
     this.#ended = true;
     this.#items = [];
     this.#head = 0;
     for (const waiter of this.#waiters.splice(0)) waiter({ value: undefined, done: true });
+    return discarded;
   }
 
   next(): Promise<IteratorResult<T>> {

@@ -49,6 +49,8 @@ interface RepSession extends ServerSession {
   pending: number;
   /** Paused because of `pending` (not because of the shared queue). */
   paused: boolean;
+  /** Paused because its responses are not being read (the transport pushes back). */
+  writeBlocked: boolean;
 }
 
 const log = createLogger("socket.rep");
@@ -114,6 +116,10 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
           this.#stats.bytesRx += chunk.byteLength;
           session.decoder.push(chunk);
         },
+        drained: (session) => {
+          session.writeBlocked = false;
+          this.#maybeResume(session);
+        },
       },
     });
   }
@@ -158,7 +164,11 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
   async close(options: { linger?: number } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.end();
+    // Requests nobody took will never be answered: count them, and do not linger for them.
+    const discarded = this.#queue.end() + this.#overflow.length;
+    this.#overflow = [];
+    this.#unanswered -= discarded;
+    this.#stats.failedRequests += discarded;
     await this.#core.stopAccepting();
     await this.#allAnswered(options.linger ?? 0);
     await this.#core.closeSessions();
@@ -178,6 +188,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       }),
       pending: 0,
       paused: false,
+      writeBlocked: false,
     };
     if (this.#queue.full) base.connection.pause();
     return session;
@@ -286,6 +297,17 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     session.writer.writeReqRep(compression, id, data);
     this.#stats.bytesTx += REQREP_HEADER_SIZE + data.byteLength;
     this.#stats.responsesSent++;
+    if (session.writer.blocked && !session.writeBlocked) {
+      // The peer is not reading its responses: stop reading its requests until it does, so what is
+      // held for it stays bounded by the requests already received.
+      session.writeBlocked = true;
+      session.connection.pause();
+    }
+  }
+
+  /** Resumes reading from a peer unless one of the three reasons to hold it back still applies. */
+  #maybeResume(session: RepSession): void {
+    if (!session.paused && !session.writeBlocked && !this.#queue.full) session.connection.resume();
   }
 
   #responded(session: RepSession): void {
@@ -293,7 +315,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     if (--this.#unanswered === 0) this.#onAllAnswered?.();
     if (session.paused && session.pending < this.#maxPendingResponses) {
       session.paused = false;
-      if (!this.#queue.full) session.connection.resume();
+      this.#maybeResume(session);
     }
   }
 
@@ -305,6 +327,6 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
   #resumeAll(): void {
     while (this.#overflow.length > 0 && !this.#queue.full) this.#queue.push(this.#overflow.shift()!);
     if (this.#queue.full) return;
-    for (const session of this.#core.sessions) if (!session.paused) session.connection.resume();
+    for (const session of this.#core.sessions) this.#maybeResume(session);
   }
 }
