@@ -15,7 +15,10 @@ import { runHook } from "./hooks/run-hook.js";
 export interface AcceptOptions {
   /** Most connections at once (including those still in their handshake or hook). Default Infinity. */
   maxClients?: number;
-  /** Longest the transport handshake plus the connection hook may take, in ms. Default 10000. */
+  /**
+   * Longest the connection hook may take, in ms. Default 10000. (The transport's own handshake is
+   * bounded by the transport, e.g. TLS and QUIC `handshakeTimeout`.)
+   */
   hookTimeout?: number;
 }
 

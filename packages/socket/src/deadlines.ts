@@ -5,6 +5,9 @@
  * and re-arms for the next; items that finished earlier are simply unregistered, without touching
  * the timer. A fire scans the registered items, so it costs O(items), about once per timeout period.
  */
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export class DeadlineTimer<T extends { deadline: number }> {
   readonly #items = new Set<T>();
   readonly #onExpired: (item: T) => void;
@@ -19,7 +22,10 @@ export class DeadlineTimer<T extends { deadline: number }> {
     return this.#items.size;
   }
 
-  /** Tracks `item` until its `deadline` (ms, `performance.now()` clock) or until `delete`. */
+  /**
+   * Tracks `item` until its `deadline` (ms, `performance.now()` clock) or until `delete`. An infinite
+   * deadline never expires and never arms the timer.
+   */
   add(item: T): void {
     this.#items.add(item);
     if (item.deadline < this.#armedFor) this.#arm(item.deadline);
@@ -40,9 +46,14 @@ export class DeadlineTimer<T extends { deadline: number }> {
   }
 
   #arm(deadline: number): void {
+    if (!Number.isFinite(deadline)) return;
     clearTimeout(this.#timer);
     this.#armedFor = deadline;
-    this.#timer = setTimeout(this.#fire, Math.max(0, deadline - performance.now()));
+    // Node fires longer delays (over about 24.8 days) after 1 ms: wake up at the limit and re-arm.
+    this.#timer = setTimeout(
+      this.#fire,
+      Math.min(MAX_TIMER_DELAY_MS, Math.max(0, deadline - performance.now())),
+    );
   }
 
   #disarm(): void {

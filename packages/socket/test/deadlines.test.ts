@@ -42,3 +42,29 @@ describe("DeadlineTimer", () => {
     timer.clear(); // the 10 s item must not keep the process alive
   });
 });
+
+describe("DeadlineTimer with deadlines a timer cannot hold", () => {
+  it("never expires an infinite deadline and does not spin on it", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    const expired: string[] = [];
+    let done!: () => void;
+    const finite = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const timer = new DeadlineTimer<{ name: string; deadline: number }>((item) => {
+      expired.push(item.name);
+      done();
+    });
+    timer.add({ name: "forever", deadline: Number.POSITIVE_INFINITY });
+    timer.add({ name: "soon", deadline: performance.now() + 20 });
+    await withTimeout(finite, 2000, "the finite deadline");
+    await new Promise((resolve) => setTimeout(resolve, 50)); // room for a spinning timer to show
+    process.off("warning", onWarning);
+    expect(expired).toEqual(["soon"]);
+    expect(timer.size).toBe(1);
+    expect(warnings).not.toContain("TimeoutOverflowWarning");
+    timer.clear();
+  });
+});

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { type Connection, ErrorCode, isMsgError, readExactly } from "@msg/core";
 import { waitFor, withTimeout } from "@msg/core/testing";
-import { createCompressor, encodeReqRep } from "@msg/wire";
+import { createCompressor, encodeReqRep, ReqRepDecoder } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { RepSocket, ReqSocket, type Request, tokenClientHook, tokenServerHook } from "../src/index.js";
 import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
@@ -346,6 +346,66 @@ describe("Req/Rep against misbehaving peers (tcp)", async () => {
     const [response] = (await withTimeout(once(raw, "data"), 5000, "response to id 8")) as [Buffer];
     expect(response.readUInt32BE(2)).toBe(8);
     expect(rep.stats().failedRequests).toBe(1);
+  });
+
+  it("accepts a msg-rs Rep's PONG under id 0 for a PING, even while request 0 is still in flight", async () => {
+    const sockets: import("node:net").Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      const decoder = new ReqRepDecoder({
+        onFrame: (frame) => {
+          const text = Buffer.from(frame.payload).toString();
+          if (text === "PING") {
+            // msg-rs: PONG with id 0 whatever the request id; then the held request 0 is answered.
+            socket.write(encodeReqRep({ compression: 0, id: 0, payload: Buffer.from("PONG") }));
+            socket.write(encodeReqRep({ compression: 0, id: 0, payload: Buffer.from("real answer") }));
+          }
+        },
+      });
+      socket.on("data", (chunk) => decoder.push(chunk));
+    });
+    track({
+      close: () => {
+        for (const socket of sockets) socket.destroy();
+        return new Promise((resolve) => server.close(resolve));
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const req = track(new ReqSocket(tcp.client()));
+    void req.connect(`127.0.0.1:${(server.address() as { port: number }).port}`);
+    const first = req.request("held"); // id 0
+    const ping = req.request("PING"); // id 1
+    expect(Buffer.from(await withTimeout(ping, 5000, "PONG")).toString()).toBe("PONG");
+    expect(Buffer.from(await withTimeout(first, 5000, "request 0")).toString()).toBe("real answer");
+  });
+
+  it("stops reading from a peer that never reads its responses, so what the Rep holds stays bounded", async () => {
+    const rep = track(new RepSocket(tcp.server()));
+    const address = await rep.bind("127.0.0.1:0");
+    void echo(rep);
+    const raw = net.connect(Number(address.split(":").pop()), "127.0.0.1");
+    track({ close: () => raw.destroy() });
+    await once(raw, "connect");
+    raw.pause(); // never reads a response
+    const payload = Buffer.alloc(16 * 1024, 1);
+    const sent = 3000; // 48 MiB of requests, far more than the socket buffers between the two
+    for (let id = 0; id < sent; id++) raw.write(encodeReqRep({ compression: 0, id, payload }));
+    // "Stopped reading" has no event: wait until the count of received requests holds still.
+    let last = -1;
+    await waitFor(
+      () => {
+        const now = rep.stats().requestsReceived;
+        const settled = now === last && now > 0;
+        last = now;
+        return settled;
+      },
+      10_000,
+      "the Rep to stop receiving",
+      300,
+    );
+    // Without backpressure the Rep reads all 3000 and queues their responses in memory.
+    expect(rep.stats().requestsReceived).toBeLessThan(sent / 2);
+    expect(raw.writableLength).toBeGreaterThan(0);
   });
 
   it("a Req that never connects fails with connect_failed once its retries are spent", async () => {

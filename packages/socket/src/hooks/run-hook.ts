@@ -17,7 +17,8 @@ export async function runHook(
 ): Promise<Connection> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(parentSignal?.reason);
-  parentSignal?.addEventListener("abort", onParentAbort, { once: true });
+  if (parentSignal?.aborted) onParentAbort();
+  else parentSignal?.addEventListener("abort", onParentAbort, { once: true });
   const timer = setTimeout(
     () =>
       controller.abort(

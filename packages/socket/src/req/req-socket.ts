@@ -116,7 +116,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #nextId = 0;
   /** Sent, awaiting a response, by id. At most maxPendingRequests. */
   readonly #inFlight = new Map<number, PendingRequest>();
-  /** Not sent yet, in order. At most maxQueueSize. A Set gives FIFO order and O(1) removal on timeout. */
+  /** Not sent yet, in order; at most maxQueueSize. A Set gives FIFO order and O(1) removal on timeout. */
   readonly #waiting = new Set<PendingRequest>();
   #fatal: MsgError | undefined;
   #closed = false;
@@ -183,7 +183,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     if (this.#closed) return Promise.reject(closedError());
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (options.signal?.aborted) return Promise.reject(msgError(ErrorCode.Aborted, "request aborted"));
-    if (this.#inFlight.size + this.#waiting.size >= this.#maxPending + this.#maxQueue) {
+    if (!this.#canSendNow() && this.#waiting.size >= this.#maxQueue) {
       this.#count(ErrorCode.HighWaterMarkReached);
       return Promise.reject(
         msgError(
@@ -357,6 +357,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       this.#waiting.clear();
       for (const request of [...requeue, ...rest]) this.#waiting.add(request);
     }
+    if (this.#inFlight.size === 0) this.#onIdle?.();
   }
 
   /** Moves waiting requests into flight while connected and the window has room. */
@@ -383,8 +384,10 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   }
 
   #send(session: ReqSession, request: PendingRequest): void {
-    const id = this.#nextId;
-    this.#nextId = (this.#nextId + 1) >>> 0;
+    let id = this.#nextId;
+    // After 2^32 requests ids wrap: skip one still in flight (only with very long timeouts).
+    while (this.#inFlight.has(id)) id = (id + 1) >>> 0;
+    this.#nextId = (id + 1) >>> 0;
     request.id = id;
     request.sentAt = monotonicMicros();
     this.#inFlight.set(id, request);
@@ -395,7 +398,9 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
 
   #onResponse(frame: ReqRepFrame): void {
     let request = this.#inFlight.get(frame.id);
-    if (!request && isPong(frame)) request = this.#oldestPing(); // msg-rs answers PING with id 0
+    // msg-rs's Rep answers PING with id 0 whatever the request's id: a PONG under id 0 belongs to the
+    // oldest PING, unless request 0 is itself that PING.
+    if (frame.id === 0 && !request?.ping && isPong(frame)) request = this.#oldestPing() ?? request;
     if (!request) {
       log.debug("response to an unknown request id dropped", { id: frame.id });
       this.fire("messageDropped", { reason: "unknown_request_id" });
@@ -430,7 +435,8 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
 
   /** Fails one request wherever it is (waiting or in flight). */
   #fail(request: PendingRequest, error: MsgError): void {
-    if (!this.#waiting.delete(request) && !this.#inFlight.delete(request.id)) return;
+    const inFlight = this.#inFlight.get(request.id) === request;
+    if (!this.#waiting.delete(request) && !(inFlight && this.#inFlight.delete(request.id))) return;
     this.#settle(request);
     this.#count(error.code);
     request.reject(error);
