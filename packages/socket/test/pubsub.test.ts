@@ -321,6 +321,56 @@ describe("Pub/Sub against misbehaving peers (tcp)", async () => {
     expect(Buffer.from((await take(sub, 1))[0]!.payload).toString()).toBe("still here");
   });
 
+  it("disconnects a subscriber that asks for more than maxSubscriptions patterns", async () => {
+    const pub = track(new PubSocket(tcp.server(), { maxSubscriptions: 10 }));
+    const address = await pub.bind("127.0.0.1:0");
+    const sub = track(new SubSocket(tcp.client(), { reconnectInitialDelay: 1000 }));
+    for (let i = 0; i < 11; i++) await sub.subscribe(`topic.${i}`);
+    const dropped = once(pub, "peerError");
+    void sub.connect(address);
+    const [event] = await withTimeout(dropped, 5000, "peerError");
+    expect(isMsgError(event.error, ErrorCode.InvalidArgument)).toBe(true);
+    expect(pub.stats().connectionErrors[ErrorCode.InvalidArgument]).toBe(1);
+  });
+
+  it("under whenFull block, rejects publishes beyond maxWaitingPublishes instead of queueing them", async () => {
+    const pub = track(
+      new PubSocket(tcp.server(), {
+        whenFull: "block",
+        maxQueueMessages: 2,
+        maxQueueBytes: 64 * 1024,
+        maxWaitingPublishes: 4,
+      }),
+    );
+    const address = await pub.bind("127.0.0.1:0");
+    const stalled = net.connect(Number(address.split(":").pop()), "127.0.0.1");
+    track({ close: () => stalled.destroy() });
+    await once(stalled, "connect");
+    const subscribed = once(pub, "subscribed");
+    stalled.write(encodeSubscribe("full"));
+    stalled.pause();
+    await withTimeout(subscribed, 5000, "subscription");
+    const payload = Buffer.alloc(16 * 1024);
+    const waiting: Promise<void>[] = [];
+    let rejection: unknown;
+    for (let i = 0; i < 20_000 && rejection === undefined; i++) {
+      const result = pub.publish("full", payload);
+      if (result === undefined) {
+        if (i % 64 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the socket fill
+        continue;
+      }
+      result.catch((error) => {
+        rejection = error;
+      });
+      waiting.push(result);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(isMsgError(rejection, ErrorCode.HighWaterMarkReached)).toBe(true);
+    expect(waiting.length).toBe(5); // four waiting, the fifth refused
+    stalled.destroy(); // the waiting publishes settle once their subscriber is gone
+    await withTimeout(Promise.allSettled(waiting), 5000, "waiting publishes settle");
+  });
+
   it("a subscriber drops and counts messages when the application does not keep up", async () => {
     const pub = track(new PubSocket(tcp.server()));
     const address = await pub.bind("127.0.0.1:0");

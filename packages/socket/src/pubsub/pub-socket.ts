@@ -31,6 +31,16 @@ export interface PubOptions extends ServerOptions, CompressionOptions {
    * matching subscriber has room. Default `drop`.
    */
   whenFull?: FullQueuePolicy;
+  /**
+   * Distinct patterns one subscriber may hold. A subscriber asking for more is disconnected
+   * (`peerError`, counted as `invalid_argument`). Default 10000.
+   */
+  maxSubscriptions?: number;
+  /**
+   * Publishes waiting at once (for room under `block`, or for an asynchronous codec) when the caller
+   * does not await them. Beyond it `publish` rejects with `high_water_mark_reached`. Default 8192.
+   */
+  maxWaitingPublishes?: number;
 }
 
 export interface PubEvents extends SocketEvents {
@@ -81,6 +91,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   readonly #maxQueueMessages: number;
   readonly #maxQueueBytes: number;
   readonly #policy: FullQueuePolicy;
+  readonly #maxSubscriptions: number;
+  readonly #maxWaitingPublishes: number;
+  #waitingPublishes = 0;
   readonly #clock = new PublishClock();
   readonly #topics = new TopicBytesCache();
   #closed = false;
@@ -94,6 +107,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     this.#maxQueueMessages = options.maxQueueMessages ?? 1024;
     this.#maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
     this.#policy = options.whenFull ?? "drop";
+    this.#maxSubscriptions = options.maxSubscriptions ?? 10_000;
+    this.#maxWaitingPublishes = options.maxWaitingPublishes ?? 8192;
     this.#core = new ServerCore<PubSession>({
       transport,
       options,
@@ -154,6 +169,11 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     const compress =
       this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
     if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
+    if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
+      return Promise.reject(
+        msgError(ErrorCode.HighWaterMarkReached, `${this.#maxWaitingPublishes} publishes already waiting`),
+      );
+    }
     // Compression may be asynchronous, and a publish must not overtake one still waiting.
     const prepared = compress ? prepareOutgoing(this.#compression, data, log) : { type: 0, data };
     const previous = this.#blockedTail ?? Promise.resolve();
@@ -168,7 +188,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   /** Remembers a publish still waiting, so later ones queue behind it and keep their order. */
   #track(waiting: Promise<void> | undefined): Promise<void> | undefined {
     if (waiting === undefined) return undefined;
+    this.#waitingPublishes++;
     const tail: Promise<void> = waiting.finally(() => {
+      this.#waitingPublishes--;
       if (this.#blockedTail === tail) this.#blockedTail = undefined;
     });
     tail.catch(() => {}); // the caller gets `waiting` and its rejection; the tail is bookkeeping
@@ -318,6 +340,14 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     const address = session.connection.remoteAddress;
     try {
       if (control.kind === "subscribe") {
+        if (session.matcher.size >= this.#maxSubscriptions && !session.matcher.has(control.pattern)) {
+          const error = msgError(
+            ErrorCode.InvalidArgument,
+            `subscriber exceeded maxSubscriptions (${this.#maxSubscriptions})`,
+          );
+          this.#core.dropPeer(session, error);
+          return;
+        }
         session.matcher.add(control.pattern);
         this.fire("subscribed", { address, pattern: control.pattern });
       } else {

@@ -59,9 +59,16 @@ interface Upstream {
   latencySamples: number;
   /** Keeps messages of this publisher in order when some decompress asynchronously. */
   chain: Promise<void> | undefined;
+  /** Messages in that chain (decompressing, or waiting behind one that is). */
+  chained: number;
+  /** Reading paused because `chained` reached its limit. */
+  chainPaused: boolean;
 }
 
 const log = createLogger("socket.sub");
+
+/** Messages of one publisher decompressing asynchronously (zstd) at once before reading pauses. */
+const MAX_CHAINED = 64;
 
 /** One message in this many feeds the average latency (a power of two). */
 const LATENCY_SAMPLE_EVERY = 16;
@@ -126,6 +133,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0 },
       latencySamples: 0,
       chain: undefined,
+      chained: 0,
+      chainPaused: false,
       dialer: new Dialer({
         transport: this.#transport,
         address: target,
@@ -219,6 +228,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     upstream.connection = connection;
     upstream.expectedSeq = undefined; // a new connection numbers from 0 again
     upstream.chain = undefined;
+    upstream.chained = 0;
+    upstream.chainPaused = false;
     const decoder = new PubSubDecoder({
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onMessage(upstream, frame),
@@ -267,7 +278,13 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       this.#deliver(upstream, frame, payload);
       return;
     }
-    // Asynchronous codec: deliver in arrival order behind earlier messages of this publisher.
+    // Asynchronous codec: deliver in arrival order behind earlier messages of this publisher. What
+    // waits in the chain is bounded: at MAX_CHAINED messages, reading from this publisher pauses.
+    const connection = upstream.connection;
+    if (++upstream.chained >= MAX_CHAINED && !upstream.chainPaused) {
+      upstream.chainPaused = true;
+      connection?.pause();
+    }
     const previous = upstream.chain ?? Promise.resolve();
     const chain = previous
       .then(() => payload)
@@ -277,6 +294,10 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       )
       .finally(() => {
         if (upstream.chain === chain) upstream.chain = undefined;
+        if (--upstream.chained <= MAX_CHAINED / 2 && upstream.chainPaused) {
+          upstream.chainPaused = false;
+          if (upstream.connection === connection) connection?.resume();
+        }
       });
     upstream.chain = chain;
   }
