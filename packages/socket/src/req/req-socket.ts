@@ -183,7 +183,8 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     if (this.#closed) return Promise.reject(closedError());
     if (this.#fatal) return Promise.reject(this.#fatal);
     if (options.signal?.aborted) return Promise.reject(msgError(ErrorCode.Aborted, "request aborted"));
-    if (!this.#canSendNow() && this.#waiting.size >= this.#maxQueue) {
+    const sendNow = this.#canSendNow();
+    if (!sendNow && this.#waiting.size >= this.#maxQueue) {
       this.#count(ErrorCode.HighWaterMarkReached);
       return Promise.reject(
         msgError(
@@ -217,7 +218,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
         this.#compress(request);
       }
-      if (request.id === NOT_SENT && this.#canSendNow()) {
+      if (sendNow && request.id === NOT_SENT) {
         this.#send(this.#session!, request); // nothing queued ahead: skip the queue
       } else {
         this.#waiting.add(request);
