@@ -25,10 +25,6 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return this.length >= this.capacity;
   }
 
-  get ended(): boolean {
-    return this.#ended;
-  }
-
   /** Adds an item; returns false (and drops it) when the queue is full or ended. */
   push(item: T): boolean {
     if (this.#ended) return false;

@@ -85,11 +85,6 @@ export class Dialer {
     return this.#stop.signal.aborted;
   }
 
-  /** The live connection, if any. */
-  get connection(): Connection | undefined {
-    return this.#connection;
-  }
-
   start(): void {
     void this.#attempt();
   }

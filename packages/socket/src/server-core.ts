@@ -95,10 +95,6 @@ export class ServerCore<S extends ServerSession> {
     return this.#localAddress;
   }
 
-  get isClosed(): boolean {
-    return this.#closed;
-  }
-
   /** Live sessions, as an array (do not modify). */
   get sessions(): readonly S[] {
     return this.#list;

@@ -1,4 +1,4 @@
-import { type ErrorCode, MsgError } from "@msg/core";
+import { ErrorCode, MsgError } from "@msg/core";
 import type { ReqRepFrame } from "@msg/wire";
 
 export function msgError(code: ErrorCode, message: string): MsgError {
@@ -6,7 +6,7 @@ export function msgError(code: ErrorCode, message: string): MsgError {
 }
 
 export function closedError(): MsgError {
-  return new MsgError("socket_closed", "the socket is closed");
+  return new MsgError(ErrorCode.SocketClosed, "the socket is closed");
 }
 
 const PING = Buffer.from("PING");

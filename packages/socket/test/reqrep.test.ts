@@ -4,7 +4,7 @@ import { type Connection, ErrorCode, isMsgError, readExactly } from "@msg/core";
 import { waitFor, withTimeout } from "@msg/core/testing";
 import { createCompressor, encodeReqRep, ReqRepDecoder } from "@msg/wire";
 import { describe, expect, it } from "vitest";
-import { RepSocket, ReqSocket, type Request, tokenClientHook, tokenServerHook } from "../src/index.js";
+import { RepSocket, ReqSocket, type Request } from "../src/index.js";
 import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
 import { bindAgain, transports } from "./support/transports.js";
 

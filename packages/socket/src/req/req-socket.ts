@@ -126,6 +126,8 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms`)),
   );
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
+  /** Set while close() lingers: called once nothing is in flight any more. */
+  #onIdle: (() => void) | undefined;
   readonly #failures: Record<string, number> = {};
 
   constructor(transport: Transport, options: ReqOptions = {}) {
@@ -288,8 +290,6 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
-
-  #onIdle: (() => void) | undefined;
 
   #attach(connection: Connection): void {
     const writer = new FrameWriter(connection, this.#writeBuffer);
