@@ -1,7 +1,7 @@
 import { ErrorCode, MsgError } from "@msg/core";
 
 /**
- * The wire errors, with the texts of the reference implementation (see shared/vectors/malformed.json):
+ * The wire errors, with the texts of the reference implementation (see test/vectors/malformed.json):
  * switch on `code`, the message is for people.
  */
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 
-/** The shared vectors live beside the repository: `<repo>/../shared/vectors`. */
-const VECTORS = new URL("../../../../shared/vectors/", import.meta.url);
+/** The vectors are kept in the repository, beside this file (see vectors/README.md for their origin). */
+const VECTORS = new URL("./vectors/", import.meta.url);
 
 /** Reads a vector file; u64 timestamps are kept exact by turning them into strings before JSON.parse. */
 export function loadVectors<T>(file: string): T[] {
