@@ -10,8 +10,11 @@ export interface DatagramLinkOptions {
   prng: Prng;
   /** Default: realScheduler. */
   scheduler?: Scheduler;
-  /** A packet out (possibly a corrupted copy, possibly twice, possibly out of order). */
-  deliver(packet: Uint8Array): void;
+  /**
+   * A packet out (possibly a corrupted copy, possibly twice, possibly out of order), with the `tag`
+   * it was sent with (e.g. its destination, when one link carries packets for several).
+   */
+  deliver(packet: Uint8Array, tag: unknown): void;
   trace?(decision: LinkDecision): void;
 }
 
@@ -55,8 +58,8 @@ export class DatagramLink {
     this.#partitioned = partitioned;
   }
 
-  /** Offers one packet to the link (the caller must not modify it afterwards). */
-  send(packet: Uint8Array): void {
+  /** Offers one packet to the link (the caller must not modify it afterwards); `tag` goes along to `deliver`. */
+  send(packet: Uint8Array, tag?: unknown): void {
     if (this.#closed) return;
     const impairer = this.#impairer;
     const config = impairer.config;
@@ -92,10 +95,10 @@ export class DatagramLink {
     }
     const departure = impairer.depart(now, bytes);
     const deliverAt = departure + delay;
-    this.#enqueue(payload, now, deliverAt);
+    this.#enqueue(payload, tag, now, deliverAt);
     if (duplicated && this.#held < config.queueLimitPackets) {
       this.#counters.duplicated++;
-      this.#enqueue(packet, now, departure + impairer.delay());
+      this.#enqueue(packet, tag, now, departure + impairer.delay());
     }
     this.#trace(bytes, delay, deliverAt, "delivered", corrupted, duplicated, reordered);
   }
@@ -107,7 +110,7 @@ export class DatagramLink {
     this.#inFlight.clear();
   }
 
-  #enqueue(packet: Uint8Array, sentAt: number, deliverAt: number): void {
+  #enqueue(packet: Uint8Array, tag: unknown, sentAt: number, deliverAt: number): void {
     const bytes = packet.byteLength;
     this.#held++;
     this.#counters.enqueued(bytes);
@@ -116,7 +119,7 @@ export class DatagramLink {
       this.#held--;
       this.#counters.dequeued(bytes);
       this.#counters.delivered(bytes, this.#scheduler.now() - sentAt);
-      this.#options.deliver(packet);
+      this.#options.deliver(packet, tag);
     });
     this.#inFlight.add(cancel);
   }

@@ -94,6 +94,11 @@ export class StreamLink {
     return this.#counters.snapshot();
   }
 
+  /** True while `write()` would return true: open and below the queue limits. */
+  get writable(): boolean {
+    return this.#state === "open" && this.#limitRemaining !== 0 && this.#hasRoom();
+  }
+
   /** True once the link was reset or destroyed, or its close was delivered. */
   get closed(): boolean {
     return this.#state === "closed";
