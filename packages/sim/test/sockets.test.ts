@@ -51,7 +51,9 @@ describe.each(carriers)("sockets over $name with 50 ± 10 ms and 2 % loss each w
       30_000,
       "300 replies",
     );
-    replies.forEach((reply, i) => expect(Buffer.from(reply).equals(payloads[i]!)).toBe(true));
+    replies.forEach((reply, i) => {
+      expect(Buffer.from(reply).equals(payloads[i]!)).toBe(true);
+    });
     const stats = net.stats(link(client, server));
     // Loss really happened: the stream retransmitted, the application saw none of it.
     expect(stats.lost).toBeGreaterThan(0);
@@ -74,7 +76,9 @@ describe.each(carriers)("sockets over $name with 50 ± 10 ms and 2 % loss each w
     const body = (i: number) => `message ${i} `.padEnd(300, "x");
     for (let i = 0; i < count; i++) await pub.publish(`t.${i % 7}`, Buffer.from(body(i)));
     const seen = await withTimeout(received, 30_000, `${count} messages`);
-    seen.forEach((message, i) => expect(message.payload.toString()).toBe(body(i)));
+    seen.forEach((message, i) => {
+      expect(message.payload.toString()).toBe(body(i));
+    });
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.seq).toBe(seen[i - 1]!.seq + 1);
     expect(net.stats(link(server, client)).lost).toBeGreaterThan(0);
   });
