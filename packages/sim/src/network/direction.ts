@@ -103,7 +103,9 @@ export class Direction {
   }
 
   /** A stream link for one new connection over this direction; `release` it when the connection closes. */
-  openStream(callbacks: Pick<StreamLinkOptions, "deliver" | "end" | "reset" | "drain">): StreamLink {
+  openStream(
+    callbacks: Pick<StreamLinkOptions, "deliver" | "end" | "reset" | "drain" | "passThrough">,
+  ): StreamLink {
     const context = this.#context;
     const connection = this.#connections++;
     const trace = context.trace;

@@ -86,6 +86,8 @@ export class MemoryConnection implements Connection {
         other.#close(error);
       },
       drain: () => this.#maybeDrain(),
+      // Delivery only fills the other end's inbox and schedules its flush: safe to run inside write().
+      passThrough: true,
     });
   }
 

@@ -227,6 +227,8 @@ class WrappedConnection implements Connection {
       end: () => this.#inner.end(),
       reset: (error) => this.destroy(error),
       drain: () => this.#maybeDrain(),
+      // Delivery is a write to the real connection, which never calls back synchronously.
+      passThrough: true,
     });
     return this.#link;
   }
