@@ -2,7 +2,7 @@ import { Impairer } from "./impairer.js";
 import type { Impairment } from "./impairment.js";
 import type { Prng } from "./prng.js";
 import { realScheduler, type Scheduler } from "./scheduler.js";
-import { LinkCounters, type LinkDecision, type LinkStats } from "./stats.js";
+import { DecisionTrace, LinkCounters, type LinkDecision, type LinkStats } from "./stats.js";
 
 export interface DatagramLinkOptions {
   impairment?: Impairment;
@@ -30,10 +30,10 @@ export class DatagramLink {
   readonly #scheduler: Scheduler;
   readonly #prng: Prng;
   readonly #counters = new LinkCounters();
+  readonly #trace: DecisionTrace;
   readonly #inFlight = new Set<() => void>();
   #impairer: Impairer;
   #held = 0;
-  #seq = 0;
   #closed = false;
   #partitioned = false;
 
@@ -41,6 +41,7 @@ export class DatagramLink {
     this.#options = options;
     this.#scheduler = options.scheduler ?? realScheduler;
     this.#prng = options.prng;
+    this.#trace = new DecisionTrace(options.trace, () => this.#scheduler.now());
     this.#impairer = new Impairer(options.impairment, this.#prng, this.#scheduler.now());
   }
 
@@ -67,18 +68,18 @@ export class DatagramLink {
     const bytes = packet.byteLength;
     if (this.#partitioned) {
       this.#counters.blackholedBytes += bytes;
-      this.#trace(bytes, 0, undefined, "blackholed");
+      this.#trace.record(bytes, 0, undefined, "blackholed");
       return;
     }
     if (this.#held >= config.queueLimitPackets || impairer.rateQueueFull(now, bytes)) {
       this.#counters.queueDrops++;
-      this.#trace(bytes, 0, undefined, "queue_drop");
+      this.#trace.record(bytes, 0, undefined, "queue_drop");
       return;
     }
     let delay = impairer.delay();
     if (impairer.lose()) {
       this.#counters.lost++;
-      this.#trace(bytes, delay, undefined, "lost");
+      this.#trace.record(bytes, delay, undefined, "lost");
       return;
     }
     const duplicated = impairer.duplicate();
@@ -100,7 +101,7 @@ export class DatagramLink {
       this.#counters.duplicated++;
       this.#enqueue(packet, tag, now, departure + impairer.delay());
     }
-    this.#trace(bytes, delay, deliverAt, "delivered", corrupted, duplicated, reordered);
+    this.#trace.record(bytes, delay, deliverAt, "delivered", { corrupted, duplicated, reordered });
   }
 
   /** Drops everything in flight; later sends do nothing. */
@@ -122,29 +123,5 @@ export class DatagramLink {
       this.#options.deliver(packet, tag);
     });
     this.#inFlight.add(cancel);
-  }
-
-  #trace(
-    bytes: number,
-    delayMs: number,
-    deliverAtMs: number | undefined,
-    outcome: LinkDecision["outcome"],
-    corrupted = false,
-    duplicated = false,
-    reordered = false,
-  ): void {
-    const seq = this.#seq++;
-    this.#options.trace?.({
-      seq,
-      bytes,
-      sentAtMs: this.#scheduler.now(),
-      delayMs,
-      deliverAtMs,
-      outcome,
-      retransmits: 0,
-      corrupted,
-      duplicated,
-      reordered,
-    });
   }
 }

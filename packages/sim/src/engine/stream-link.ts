@@ -4,7 +4,7 @@ import { Impairer } from "./impairer.js";
 import type { Impairment } from "./impairment.js";
 import type { Prng } from "./prng.js";
 import { realScheduler, type Scheduler } from "./scheduler.js";
-import { LinkCounters, type LinkDecision, type LinkStats } from "./stats.js";
+import { DecisionTrace, LinkCounters, type LinkDecision, type LinkStats } from "./stats.js";
 
 /** TCP's usual maximum segment size on a 1500-byte MTU path (with timestamps). */
 export const DEFAULT_MSS = 1448;
@@ -64,6 +64,7 @@ export class StreamLink {
   readonly #mss: number;
   readonly #raw: boolean;
   readonly #counters = new LinkCounters();
+  readonly #trace: DecisionTrace;
   readonly #inFlight = new Set<InFlight>();
   #impairer: Impairer;
   #faults: StreamFaults = {};
@@ -71,7 +72,6 @@ export class StreamLink {
   /** Segments held (in flight or parked); the queue limit counts these. */
   #heldSegments = 0;
   #lastDelivery = Number.NEGATIVE_INFINITY;
-  #seq = 0;
   #state: "open" | "ending" | "closed" = "open";
   #finNotBefore = 0;
   #finScheduled = false;
@@ -86,6 +86,7 @@ export class StreamLink {
     this.#options = options;
     this.#scheduler = options.scheduler ?? realScheduler;
     this.#prng = options.prng;
+    this.#trace = new DecisionTrace(options.trace, () => this.#scheduler.now());
     const mss = options.mss ?? DEFAULT_MSS;
     if (!Number.isInteger(mss) || mss < 1) {
       throw new MsgError(ErrorCode.InvalidArgument, `mss must be an integer >= 1, got ${mss}`);
@@ -119,7 +120,7 @@ export class StreamLink {
     if (this.#state !== "open" || this.#limitRemaining === 0) return false;
     if (this.#faults.timeout) {
       this.#counters.blackholedBytes += chunk.byteLength;
-      this.#trace(chunk.byteLength, 0, undefined, "blackholed");
+      this.#trace.record(chunk.byteLength, 0, undefined, "blackholed");
       return true;
     }
     let data = chunk;
@@ -217,7 +218,7 @@ export class StreamLink {
   }
 
   #passThrough(chunk: Uint8Array): void {
-    this.#trace(chunk.byteLength, 0, this.#scheduler.now(), "delivered");
+    this.#trace.record(chunk.byteLength, 0, this.#scheduler.now(), "delivered");
     this.#counters.delivered(chunk.byteLength, 0);
     this.#options.deliver(chunk);
   }
@@ -300,7 +301,12 @@ export class StreamLink {
     const deliverAt = Math.max(departure + waited + delay, this.#lastDelivery + gapMs);
     this.#lastDelivery = deliverAt;
     this.#enqueue(segment, now, deliverAt);
-    this.#trace(bytes, delay, deliverAt, "delivered", retransmits, corrupted, duplicated, reordered);
+    this.#trace.record(bytes, delay, deliverAt, "delivered", {
+      retransmits,
+      corrupted,
+      duplicated,
+      reordered,
+    });
   }
 
   #scheduleRaw(
@@ -315,7 +321,7 @@ export class StreamLink {
     const impairer = this.#impairer;
     if (impairer.lose()) {
       this.#counters.lost++;
-      this.#trace(segment.byteLength, delay, undefined, "lost", 0, false, duplicated, reordered);
+      this.#trace.record(segment.byteLength, delay, undefined, "lost", { duplicated, reordered });
       return;
     }
     const corrupted = impairer.corrupt();
@@ -332,7 +338,11 @@ export class StreamLink {
       this.#lastDelivery = Math.max(this.#lastDelivery, copyAt);
       this.#enqueue(payload, now, copyAt);
     }
-    this.#trace(segment.byteLength, delay, deliverAt, "delivered", 0, corrupted, duplicated, reordered);
+    this.#trace.record(segment.byteLength, delay, deliverAt, "delivered", {
+      corrupted,
+      duplicated,
+      reordered,
+    });
   }
 
   #enqueue(segment: Uint8Array, sentAt: number, deliverAt: number): void {
@@ -400,30 +410,5 @@ export class StreamLink {
     for (const cancel of this.#faultTimers) cancel();
     this.#faultTimers = [];
     this.#parked = [];
-  }
-
-  #trace(
-    bytes: number,
-    delayMs: number,
-    deliverAtMs: number | undefined,
-    outcome: LinkDecision["outcome"],
-    retransmits = 0,
-    corrupted = false,
-    duplicated = false,
-    reordered = false,
-  ): void {
-    const seq = this.#seq++;
-    this.#options.trace?.({
-      seq,
-      bytes,
-      sentAtMs: this.#scheduler.now(),
-      delayMs,
-      deliverAtMs,
-      outcome,
-      retransmits,
-      corrupted,
-      duplicated,
-      reordered,
-    });
   }
 }
