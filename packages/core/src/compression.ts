@@ -1,4 +1,4 @@
-/** Compression ids carried in every frame header (PROTOCOL §5). */
+/** Compression ids carried in every frame header (docs/protocol.md, "Compression"). */
 export const CompressionType = {
   None: 0,
   Gzip: 1,

@@ -37,7 +37,7 @@ export const ErrorCode = {
   ConnectionLost: "connection_lost",
   /** The operation was cancelled through its AbortSignal. */
   Aborted: "aborted",
-  /** The peer refused our token (PROTOCOL §4). */
+  /** The peer refused our token (docs/protocol.md, "Token handshake"). */
   AuthRejected: "auth_rejected",
   /** A connection hook failed or timed out (other than a rejected token). */
   HookFailed: "hook_failed",

@@ -5,7 +5,7 @@ export type Pem = string | Uint8Array;
 
 /**
  * Options of {@link QuicTransport}. One transport object serves both sides: the server options apply to
- * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (PROTOCOL §7).
+ * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (docs/protocol.md, "QUIC").
  */
 export interface QuicTransportOptions {
   // --- Server (bind) ---

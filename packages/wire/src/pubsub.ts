@@ -7,13 +7,13 @@ import { checkTopicLength, encodeTopic, TopicDecoder } from "./topic.js";
 import { WireId } from "./wire-id.js";
 
 /**
- * wire id (1) + compression (1) + topic length (2) + timestamp (8) + seq (4) + size (4) — PROTOCOL §3.
+ * wire id (1) + compression (1) + topic length (2) + timestamp (8) + seq (4) + size (4) — docs/protocol.md, "Pub/Sub frames".
  * A header is this plus the topic's bytes.
  */
 export const PUBSUB_FIXED_HEADER_SIZE = 20;
 
 export interface PubSubFrame {
-  /** Compression id of the payload (PROTOCOL §5). */
+  /** Compression id of the payload (docs/protocol.md, "Compression"). */
   compression: number;
   topic: string;
   /** UNIX time in microseconds when the frame was built, a u64. */

@@ -333,7 +333,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     for (const wake of session.roomWaiters.splice(0)) wake();
   }
 
-  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (PROTOCOL §3). */
+  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (docs/protocol.md, "Subscription control frames"). */
   #onControl(session: PubSession, frame: PubSubFrame): void {
     const control = parseControlTopic(frame.topic);
     if (!control) return;

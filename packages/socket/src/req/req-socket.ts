@@ -42,7 +42,7 @@ export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, Compre
   resendOnReconnect?: boolean;
   /** Runs after every connect and reconnect, before any request (authentication, ...). Default none. */
   hook?: ConnectionHook;
-  /** Shorthand for `hook: tokenClientHook(authToken)` (PROTOCOL §4). */
+  /** Shorthand for `hook: tokenClientHook(authToken)` (docs/protocol.md, "Token handshake"). */
   authToken?: Uint8Array | string;
 }
 
