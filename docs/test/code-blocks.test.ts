@@ -1,7 +1,7 @@
 /**
  * Every TypeScript/JavaScript block of the README and the book is a program that must run to
  * completion by itself (exit 0, within the time limit). A block that is deliberately a fragment is
- * fenced as ```ts no-run; those are counted, not run.
+ * fenced as ```ts no-run; those are counted, not run. `DOCS_SHOW_OUTPUT=1` prints what each block printed.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -66,6 +66,7 @@ describe("code blocks of the README and docs/", () => {
     "%s runs and exits 0 by itself",
     async (_name, block, index) => {
       const { code, output } = await runBlock(block, index);
+      if (process.env.DOCS_SHOW_OUTPUT) console.log(`--- ${block.file}:${block.line}\n${output}`);
       expect(code, output).toBe(0);
     },
     BLOCK_TIMEOUT_MS + 5_000,
