@@ -8,6 +8,7 @@ import { WireId } from "./wire-id.js";
 export const AUTH_HEADER_SIZE = 5;
 
 export interface AuthFrame {
+  /** The token bytes, as the client sent them. */
   token: Uint8Array;
 }
 

@@ -6,6 +6,7 @@ import { WireId } from "./wire-id.js";
 /** wire id (1) + compression (1) + id (4) + size (4) — docs/protocol.md, "Req/Rep frames". */
 export const REQREP_HEADER_SIZE = 10;
 
+/** One decoded req/rep frame: a request or a response. */
 export interface ReqRepFrame {
   /** Compression id of the payload (docs/protocol.md, "Compression"). */
   compression: number;

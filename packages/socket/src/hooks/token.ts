@@ -23,6 +23,7 @@ export function tokenClientHook(token: Uint8Array | string): ConnectionHook {
   };
 }
 
+/** Options of {@link tokenServerHook}. */
 export interface TokenServerHookOptions {
   /** Decides whether a token is accepted. */
   validate: (token: Uint8Array, connection: Connection) => boolean | Promise<boolean>;
