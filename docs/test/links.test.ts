@@ -16,7 +16,8 @@ function problem(file: string, target: string): string | undefined {
   const resolved = path === "" ? join(root, file) : join(root, dirname(file), decodeURIComponent(path));
   if (!existsSync(resolved)) return `${target}: no such file`;
   if (anchor === undefined || anchor === "") return undefined;
-  if (statSync(resolved).isDirectory() || !resolved.endsWith(".md")) return `${target}: an anchor into a non-Markdown file`;
+  if (statSync(resolved).isDirectory() || !resolved.endsWith(".md"))
+    return `${target}: an anchor into a non-Markdown file`;
   const anchors = headingAnchors(resolved.slice(root.length).replace(/^\//, ""));
   return anchors.has(anchor) ? undefined : `${target}: no heading with that anchor`;
 }

@@ -57,7 +57,13 @@ export function codeBlocks(file: string): CodeBlock[] {
     for (i++; i < lines.length && !lines[i]!.startsWith(fence); i++) body.push(lines[i]!);
     const language = open[2]!.toLowerCase();
     if (CODE_LANGUAGES.has(language)) {
-      blocks.push({ file, line: start + 1, language, flags: open[3]!.split(/\s+/).filter(Boolean), code: body.join("\n") });
+      blocks.push({
+        file,
+        line: start + 1,
+        language,
+        flags: open[3]!.split(/\s+/).filter(Boolean),
+        code: body.join("\n"),
+      });
     }
   }
   return blocks;
