@@ -9,15 +9,20 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const root = fileURLToPath(new URL("../..", import.meta.url));
 
-/** Folders never searched for Markdown: dependencies, build output, the generated API reference. */
-const SKIPPED_DIRS = new Set(["node_modules", "dist", ".turbo", ".tools", ".git", "api", ".doc-blocks"]);
+/** Folders never searched for Markdown: dependencies, build output, tools, scratch files. */
+const SKIPPED_DIRS = new Set(["node_modules", "dist", ".turbo", ".tools", ".git", ".doc-blocks"]);
+/** Generated folders, by path from the root: the API reference `npm run docs` writes. */
+const SKIPPED_PATHS = new Set(["docs/api", "benchmarks/report"]);
 
 /** Every Markdown file of the repository (paths relative to the root), in a stable order. */
 export function markdownFiles(dir = root): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name)) found.push(...markdownFiles(join(dir, entry.name)));
+      const path = join(dir, entry.name);
+      if (!SKIPPED_DIRS.has(entry.name) && !SKIPPED_PATHS.has(relative(root, path))) {
+        found.push(...markdownFiles(path));
+      }
     } else if (entry.name.endsWith(".md")) {
       found.push(relative(root, join(dir, entry.name)));
     }
