@@ -1,9 +1,10 @@
 /**
  * Every TypeScript/JavaScript block of the README and the book is a program that must run to
- * completion by itself (exit 0, within the time limit). A block that is deliberately a fragment is
- * fenced as ```ts no-run; those are counted, not run. `DOCS_SHOW_OUTPUT=1` prints what each block printed.
+ * completion by itself (exit 0, within the time limit), and every TypeScript one must typecheck (a
+ * misspelt option would otherwise run silently). A block that is deliberately a fragment is fenced as
+ * ```ts no-run; those are counted and typechecked, not run. `DOCS_SHOW_OUTPUT=1` prints what each block printed.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,7 +15,9 @@ import { bookFiles, type CodeBlock, codeBlocks, root } from "./markdown.ts";
 /** Longest a block may run; QUIC and TLS set-ups take a few seconds on a busy 2-core machine. */
 const BLOCK_TIMEOUT_MS = 45_000;
 
-const tsx = createRequire(import.meta.url).resolve("tsx");
+const requireHere = createRequire(import.meta.url);
+const tsx = requireHere.resolve("tsx");
+const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 // Inside the docs package, so `@msg/msg` and the other workspace packages resolve from a block.
 const scratch = join(root, "docs", ".doc-blocks");
 
@@ -61,6 +64,23 @@ describe("code blocks of the README and docs/", () => {
     );
     expect(fragments.length).toBeLessThan(runnable.length);
   });
+
+  it("every TypeScript block typechecks, no-run ones included", () => {
+    const dir = join(scratch, "typecheck");
+    mkdirSync(dir, { recursive: true });
+    const typescript = blocks.filter((block) => block.language.startsWith("t"));
+    for (const [index, block] of typescript.entries()) {
+      writeFileSync(
+        join(dir, `${block.file.replace(/[/.]/g, "_")}_${block.line}_${index}.ts`),
+        `${block.code}\n`,
+      );
+    }
+    const result = spawnSync(process.execPath, [tsc, "-p", join(root, "docs", "tsconfig.blocks.json")], {
+      encoding: "utf8",
+    });
+    // Errors name the scratch file: <file>_<line>_<n>.ts is the block at that line of that file.
+    expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
+  }, 120_000);
 
   it.concurrent.each(runnable.map((block, index) => [`${block.file}:${block.line}`, block, index] as const))(
     "%s runs and exits 0 by itself",
