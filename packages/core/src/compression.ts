@@ -25,11 +25,3 @@ export interface Compressor {
   readonly type: CompressionType;
   compress(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
-
-/**
- * Decompresses any payload by the id in its header. Throws (or rejects) with a MsgError:
- * `unsupported_compression`, `decompression_failed`, `decompressed_too_large` or `codec_unavailable`.
- */
-export interface Decompressor {
-  decompress(type: number, data: Uint8Array, maxDecompressedSize: number): Uint8Array | Promise<Uint8Array>;
-}

@@ -16,7 +16,6 @@ export {
   type CompressorOptions,
   createCompressor,
   decompress,
-  decompressor,
 } from "./compression/codecs.js";
 export {
   compressionName,
