@@ -190,19 +190,19 @@ describe("ReqRepDecoder", () => {
     const pubsub = new Uint8Array(PUBSUB_FIXED_HEADER_SIZE + 1);
     writePubSubHeader(pubsub, 0, 0, new Uint8Array([0x61]), 0, 0, 0xffffffff);
     const auth = hex("01ffffffff");
-    const cases = [
-      [ReqRepDecoder, reqrep],
-      [PubSubDecoder, pubsub],
-      [AuthDecoder, auth],
-    ] as const;
-    for (const [Decoder, header] of cases) {
-      const whole = collecting<unknown, FrameDecoder<unknown>>(Decoder, Number.POSITIVE_INFINITY);
-      expect(() => whole.decoder.push(concat([header, new Uint8Array(100)]))).toThrow(
+    const options = { maxFrameSize: Number.POSITIVE_INFINITY, onFrame: () => {} };
+    const cases: [() => FrameDecoder<unknown>, Uint8Array][] = [
+      [() => new ReqRepDecoder(options), reqrep],
+      [() => new PubSubDecoder(options), pubsub],
+      [() => new AuthDecoder(options), auth],
+    ];
+    for (const [make, header] of cases) {
+      expect(() => make().push(concat([header, new Uint8Array(100)]))).toThrow(
         expect.objectContaining({ code: ErrorCode.FrameTooLarge }),
       );
-      const split = collecting<unknown, FrameDecoder<unknown>>(Decoder, Number.POSITIVE_INFINITY);
-      split.decoder.push(header.subarray(0, 3));
-      expect(() => split.decoder.push(header.subarray(3))).toThrow(
+      const split = make();
+      split.push(header.subarray(0, 3));
+      expect(() => split.push(header.subarray(3))).toThrow(
         expect.objectContaining({ code: ErrorCode.FrameTooLarge }),
       );
     }
