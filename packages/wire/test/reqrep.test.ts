@@ -5,7 +5,6 @@ import {
   DEFAULT_MAX_FRAME_SIZE,
   decompress,
   encodeReqRep,
-  type FrameDecoder,
   PUBSUB_FIXED_HEADER_SIZE,
   PubSubDecoder,
   REQREP_HEADER_SIZE,
@@ -191,7 +190,7 @@ describe("ReqRepDecoder", () => {
     writePubSubHeader(pubsub, 0, 0, new Uint8Array([0x61]), 0, 0, 0xffffffff);
     const auth = hex("01ffffffff");
     const options = { maxFrameSize: Number.POSITIVE_INFINITY, onFrame: () => {} };
-    const cases: [() => FrameDecoder<unknown>, Uint8Array][] = [
+    const cases: [() => { push(chunk: Uint8Array): void }, Uint8Array][] = [
       [() => new ReqRepDecoder(options), reqrep],
       [() => new PubSubDecoder(options), pubsub],
       [() => new AuthDecoder(options), auth],
