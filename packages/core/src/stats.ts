@@ -15,6 +15,8 @@ export interface ReqSocketStats {
   recentRttUs: number;
   /** Requests failed, by error code. */
   failures: Record<string, number>;
+  /** Connections closed because the server sent bad input (malformed, truncated, ...), by error code. */
+  connectionErrors: Record<string, number>;
   transport?: ConnectionStats;
 }
 
@@ -36,6 +38,10 @@ export interface PubSocketStats {
   messagesPublished: number;
   /** Messages dropped because a subscriber's queue was full, summed over subscribers. */
   droppedMessagesTotal: number;
+  /**
+   * Connections refused or dropped, by error code (malformed frames, maxClients, hooks), and
+   * subscription frames refused (`unsupported_compression`).
+   */
   connectionErrors: Record<string, number>;
 }
 
@@ -45,6 +51,8 @@ export interface SubSocketStats {
   droppedMessagesTotal: number;
   bytesRx: number;
   publishers: Record<string, PublisherStats>;
+  /** Connections closed because a publisher sent bad input (malformed, truncated, ...), by error code. */
+  connectionErrors: Record<string, number>;
 }
 
 export interface PublisherStats {
@@ -52,6 +60,11 @@ export interface PublisherStats {
   messagesReceived: number;
   /** Mean of (receive time - header timestamp) in microseconds; meaningful with synchronised clocks. */
   averageLatencyUs: number;
-  /** Messages missing according to the per-connection sequence numbers. */
+  /**
+   * Jumps in the per-connection sequence numbers: each is one run of messages lost (dropped by the
+   * publisher for this subscriber, or lost on the way).
+   */
   seqGaps: number;
+  /** Messages lost according to the sequence numbers: the jumps' lengths summed. */
+  missing: number;
 }

@@ -49,6 +49,7 @@ export abstract class FrameDecoder<F> {
   #target = 0;
   #failure: unknown;
   #ended = false;
+  #framesDecoded = 0;
 
   constructor(options: DecoderOptions<F>) {
     const max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -75,6 +76,11 @@ export abstract class FrameDecoder<F> {
     return this.#filled;
   }
 
+  /** Frames delivered so far. */
+  get framesDecoded(): number {
+    return this.#framesDecoded;
+  }
+
   /** Memory held for an incomplete frame: the assembly buffer's size (below 2 x bufferedBytes + 4 KiB). */
   get allocatedBytes(): number {
     return this.#partial?.length ?? 0;
@@ -97,6 +103,7 @@ export abstract class FrameDecoder<F> {
           this.#startPartial(chunk, offset, frameLength);
           return;
         }
+        this.#framesDecoded++;
         this.emit(chunk, offset, frameLength);
         offset += frameLength;
       }
@@ -167,6 +174,7 @@ export abstract class FrameDecoder<F> {
       if (frameLength === this.#filled) {
         this.#partial = undefined;
         this.#filled = 0;
+        this.#framesDecoded++;
         this.emit(buffer, 0, frameLength);
         return offset;
       }

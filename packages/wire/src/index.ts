@@ -11,6 +11,7 @@ export {
   type AuthFrame,
   encodeAuthToken,
   parseAuthAck,
+  parseAuthHeader,
 } from "./auth.js";
 export {
   type CompressorOptions,

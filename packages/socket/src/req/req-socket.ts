@@ -23,11 +23,18 @@ import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
 import { tokenClientHook } from "../hooks/token.js";
+import {
+  InboundFrames,
+  type InboundOptions,
+  PartialFrameBudget,
+  PeerFaults,
+  resolveIncompleteFrameTimeout,
+} from "../inbound.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
 
-export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions {
+export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions, InboundOptions {
   /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
   timeout?: number;
   /** Requests sent and awaiting their response at once. Default 8192 (as msg-rs). */
@@ -80,7 +87,7 @@ const COMPRESSING = -2;
 interface ReqSession {
   connection: Connection;
   writer: FrameWriter;
-  decoder: ReqRepDecoder;
+  inbound: InboundFrames;
 }
 
 const log = createLogger("socket.req");
@@ -129,9 +136,14 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   /** Set while close() lingers: called once nothing is in flight any more. */
   #onIdle: (() => void) | undefined;
   readonly #failures: Record<string, number> = {};
+  readonly #faults = new PeerFaults((event, payload) => this.fire(event, payload), log);
+  readonly #budget: PartialFrameBudget;
+  readonly #incompleteFrameTimeout: number;
 
   constructor(transport: Transport, options: ReqOptions = {}) {
     super();
+    this.#budget = new PartialFrameBudget(options.maxPartialFrameBytes);
+    this.#incompleteFrameTimeout = resolveIncompleteFrameTimeout(options);
     this.#transport = transport;
     this.#options = options;
     this.#timeout = options.timeout ?? 5000;
@@ -252,6 +264,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       averageRttUs: this.#rtt.average,
       recentRttUs: this.#rtt.recent,
       failures: { ...this.#failures },
+      connectionErrors: this.#faults.counts,
     };
     const transport = this.#session?.connection.stats?.();
     if (transport) snapshot.transport = transport;
@@ -293,30 +306,33 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
 
   #attach(connection: Connection): void {
     const writer = new FrameWriter(connection, this.#writeBuffer);
-    const decoder = new ReqRepDecoder({
-      maxFrameSize: this.#compression.maxFrameSize,
-      onFrame: (frame) => this.#onResponse(frame),
+    const inbound = new InboundFrames({
+      decoder: new ReqRepDecoder({
+        maxFrameSize: this.#compression.maxFrameSize,
+        onFrame: (frame) => this.#onResponse(frame),
+      }),
+      connection,
+      faults: this.#faults,
+      budget: this.#budget,
+      timeoutMs: this.#incompleteFrameTimeout,
     });
-    const session: ReqSession = { connection, writer, decoder };
+    const session: ReqSession = { connection, writer, inbound };
     this.#session = session;
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;
-        try {
-          decoder.push(chunk);
-        } catch (error) {
-          const failure = toMsgError(error, ErrorCode.MalformedFrame);
-          log.warn("malformed response; closing the connection", { error: failure.message });
-          this.fire("peerError", { address: connection.remoteAddress, error: failure });
-          connection.destroy(failure);
-        }
+        inbound.push(chunk);
       },
       onDrain: () => {
         writer.handleDrain();
         this.#pump();
       },
-      onEnd: () => connection.end(),
+      onEnd: () => {
+        inbound.end();
+        connection.end();
+      },
       onClose: (error) => {
+        inbound.closed(this.#closed);
         if (this.#session !== session) return;
         this.#detach(error);
         this.#dialer?.disconnected(error);
