@@ -184,9 +184,16 @@ export class InboundFrames {
     this.#watchIncomplete();
   }
 
-  /** The peer half-closed: a frame it left unfinished is `eof_mid_frame`. */
-  end(): void {
+  /**
+   * The peer half-closed: a frame it left unfinished is `eof_mid_frame`, unless `expected` (this
+   * socket is closing: the peer answered our own close).
+   */
+  end(expected: boolean): void {
     if (this.#done) return;
+    if (expected) {
+      this.#release();
+      return;
+    }
     try {
       this.#decoder.end();
     } catch (error) {

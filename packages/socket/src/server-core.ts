@@ -187,7 +187,7 @@ export class ServerCore<S extends ServerSession> {
       },
       onDrain: () => session.writer.handleDrain(),
       onEnd: () => {
-        inbound.end();
+        inbound.end(this.#closed);
         session.writer.flush();
         connection.end();
       },

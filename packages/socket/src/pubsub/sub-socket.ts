@@ -260,7 +260,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         inbound.push(chunk);
       },
       onEnd: () => {
-        inbound.end();
+        inbound.end(this.#closed);
         connection.end();
       },
       onClose: (error) => {

@@ -328,7 +328,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         this.#pump();
       },
       onEnd: () => {
-        inbound.end();
+        inbound.end(this.#closed);
         connection.end();
       },
       onClose: (error) => {
