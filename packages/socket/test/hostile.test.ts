@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import * as net from "node:net";
-import { ErrorCode } from "@msg/core";
+import { ErrorCode, type MsgError } from "@msg/core";
 import { waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import {
@@ -106,7 +106,7 @@ describe("frames cut off by the peer", () => {
     const address = await rep.bind("127.0.0.1:0");
     void echo(rep);
     const errors: string[] = [];
-    rep.on("peerError", (event) => errors.push((event.error as { code: string }).code));
+    rep.on("peerError", (event) => errors.push((event.error as MsgError).code));
     const byFin = await rawClient(address);
     byFin.end(Buffer.concat([reqRepHeader(100), Buffer.alloc(10)]));
     const byReset = await rawClient(address);
@@ -168,7 +168,7 @@ describe("memory for incomplete frames", () => {
     void echo(rep);
     const errors: { address: string; code: string }[] = [];
     rep.on("peerError", (event) =>
-      errors.push({ address: event.address, code: (event.error as { code: string }).code }),
+      errors.push({ address: event.address, code: (event.error as MsgError).code }),
     );
     const small = await rawClient(address);
     small.write(Buffer.concat([reqRepHeader(16 * MiB), Buffer.alloc(256 * 1024)]));
