@@ -1,0 +1,146 @@
+/**
+ * Hostile-input flood against a default Rep (its own process) while a good client keeps asking:
+ * garbage, oversize headers, frames cut by FIN and by reset, decompression bombs of every codec,
+ * many connections holding large incomplete frames, and a slow-loris crowd. Records the Rep's peak
+ * RSS per phase, its longest event-loop stall, and the good client's latency; checks that every
+ * attack is counted and the good client never fails.
+ */
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_MAX_DECOMPRESSED_SIZE } from "@msg/wire";
+import { startChild } from "../lib/child.mjs";
+import { bombFrames, rawConnections, reqRepHeader } from "../lib/hostile.mjs";
+import { delay, goodClient } from "../lib/measure.mjs";
+import { scenario } from "../lib/scenario.mjs";
+
+const SERVER = fileURLToPath(new URL("../lib/rep-server.mjs", import.meta.url));
+const MiB = 1024 * 1024;
+
+await scenario("hostile-flood", async ({ short, figure, check }) => {
+  const scale = short ? 0.1 : 1;
+  const server = await startChild(SERVER);
+  const { address } = server.ready;
+  const client = goodClient(address);
+  /** Polls the server until `done(stats)`; returns the last stats. */
+  const until = async (done, what, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const stats = await server.ask("stats");
+      if (done(stats)) return stats;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(stats)}`);
+      await delay(50);
+    }
+  };
+  /** Waits until the server receives no more than the good client's trickle (64 KiB in 500 ms). */
+  const settled = async (timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let last = await server.ask("stats");
+    for (;;) {
+      await delay(500);
+      const now = await server.ask("stats");
+      if (now.stats.bytesRx - last.stats.bytesRx < 64 * 1024) return { ...now, peakRssMiB: Math.max(now.peakRssMiB, last.peakRssMiB), loopDelayMaxMs: Math.max(now.loopDelayMaxMs, last.loopDelayMaxMs) };
+      if (Date.now() > deadline) throw new Error("the server kept receiving");
+      last = now;
+    }
+  };
+  const errors = (stats, code) => stats.stats.connectionErrors[code] ?? 0;
+  /** Runs one attack phase, reporting the server's RSS growth and event-loop stall over it. */
+  const phase = async (name, attack) => {
+    const { rssMiB: before } = await server.ask("resetPeak");
+    await server.ask("stats"); // restarts the loop-delay window
+    const started = performance.now();
+    const stats = await attack();
+    figure(`${name}: seconds`, Math.round((performance.now() - started) / 100) / 10);
+    figure(`${name}: server peak RSS growth`, Math.round(stats.peakRssMiB - before), "MiB");
+    figure(`${name}: server longest event-loop stall`, stats.loopDelayMaxMs, "ms");
+    return stats;
+  };
+
+  const garbage = Math.round(200 * scale);
+  await phase("garbage", async () => {
+    const peers = await rawConnections(address, garbage, (s) => s.end(Buffer.concat([Buffer.from([0xaa]), randomBytes(64 * 1024)])));
+    const stats = await until((s) => errors(s, "wire_id") >= garbage, "garbage counted");
+    peers.destroy();
+    check(errors(stats, "wire_id") === garbage, `${garbage} garbage connections counted as wire_id`);
+    return stats;
+  });
+
+  const oversize = Math.round(200 * scale);
+  await phase("oversize", async () => {
+    const peers = await rawConnections(address, oversize, (s) => s.write(reqRepHeader(0xfffffff0)));
+    const stats = await until((s) => errors(s, "frame_too_large") >= oversize, "oversize counted");
+    peers.destroy();
+    check(errors(stats, "frame_too_large") === oversize, `${oversize} oversize headers counted as frame_too_large`);
+    return stats;
+  });
+
+  const truncated = Math.round(200 * scale);
+  await phase("truncation", async () => {
+    const half = Buffer.concat([reqRepHeader(1000), Buffer.alloc(500)]);
+    const byFin = await rawConnections(address, truncated / 2, (s) => s.end(half));
+    // A reset discards what the server's kernel has not handed over yet: reset once the bytes are in.
+    const before = (await server.ask("stats")).stats.bytesRx;
+    const byReset = await rawConnections(address, truncated / 2, (s) => s.write(half));
+    await until((s) => s.stats.bytesRx - before >= truncated * half.length, "the cut-off frames' bytes");
+    for (const socket of byReset.sockets) socket.resetAndDestroy();
+    const stats = await until((s) => errors(s, "eof_mid_frame") >= truncated, "truncations counted");
+    byFin.destroy();
+    byReset.destroy();
+    check(errors(stats, "eof_mid_frame") === truncated, `${truncated} cut-off frames (FIN and reset) counted as eof_mid_frame`);
+    return stats;
+  });
+
+  const bombs = await bombFrames(DEFAULT_MAX_DECOMPRESSED_SIZE);
+  const perCodec = short ? 2 : 8;
+  await phase("bombs", async () => {
+    const expected = Object.keys(bombs).length * perCodec;
+    const frames = Object.values(bombs).map((b) => b.frame);
+    // All at once: each connection sends one bomb of each kind.
+    const peers = await rawConnections(address, perCodec, (s) => {
+      for (const frame of frames) s.write(frame);
+    });
+    const stats = await until(
+      (s) => (s.dropped.decompressed_too_large ?? 0) >= expected,
+      "bombs refused",
+      60_000,
+    );
+    peers.destroy();
+    figure("bombs: sizes on the wire", Object.fromEntries(Object.entries(bombs).map(([n, b]) => [n, b.payload.length])));
+    check(
+      stats.dropped.decompressed_too_large === expected,
+      `${expected} bombs (${Object.keys(bombs).length} kinds x ${perCodec}) refused as decompressed_too_large`,
+    );
+    check(stats.peakRssMiB < 1024, "server peak RSS under the bombs stays below 1 GiB");
+    return stats;
+  });
+
+  const holders = Math.round(100 * scale);
+  const held = short ? 1 * MiB : 4 * MiB;
+  await phase("incomplete frames", async () => {
+    const body = Buffer.alloc(held, 1);
+    const peers = await rawConnections(address, holders, (s) => s.write(Buffer.concat([reqRepHeader(16 * MiB), body])));
+    const stats = await settled();
+    peers.destroy();
+    figure(
+      `incomplete frames: of ${holders} connections declaring 16 MiB and sending ${held / MiB} MiB, closed over the 256 MiB bound`,
+      errors(stats, "partial_frames_over_limit"),
+    );
+    check(stats.peakRssMiB < 256 + 256, "server peak RSS stays within the 256 MiB partial-frame bound plus the rest of the process");
+    return stats;
+  });
+
+  const loris = Math.round(2000 * scale);
+  await phase("slow loris", async () => {
+    const peers = await rawConnections(address, loris, (s) => s.write(Buffer.concat([reqRepHeader(16 * MiB), Buffer.from([1])])));
+    await until((s) => s.stats.activeClients >= loris, "slow connections held", 60_000);
+    const stats = await server.ask("stats");
+    peers.destroy();
+    return stats;
+  });
+
+  const good = await client.stop();
+  figure("good client", good);
+  check(Object.keys(good.failures).length === 0, "the good client's requests all succeeded");
+  check(good.requests > 0, "the good client was served throughout");
+  await server.stop();
+});
