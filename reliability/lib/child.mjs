@@ -60,7 +60,10 @@ export async function startChild(file, options = {}, { readyTimeoutMs = 10_000 }
     /** Asks the child to close its sockets and exit; kills it after `graceMs`. */
     async stop(graceMs = 5000) {
       ask("stop", {}, graceMs).catch(() => {});
-      const inTime = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(r, graceMs, false))]);
+      const inTime = await Promise.race([
+        exited.then(() => true),
+        new Promise((r) => setTimeout(r, graceMs, false)),
+      ]);
       if (!inTime) await this.kill();
     },
   };

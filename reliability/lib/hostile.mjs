@@ -48,28 +48,37 @@ export function zstdRleBomb(blocks = 8190, trailing = 4) {
   return out;
 }
 
-/**
- * Decompression bombs of every codec, as req/rep request frames (each within the default 16 MiB
- * maxFrameSize), named. Each decompresses to more than `limit` bytes.
- */
+/** How each kind of bomb is made: its compression id and a payload decompressing to more than `limit`. */
+const BOMBS = {
+  gzip: async (limit) => [1, await zeros("gzip", limit)],
+  zstd: async (limit) => [2, await zeros("zstd", limit)],
+  "zstd + junk": async (limit) => [
+    2,
+    Buffer.concat([await zeros("zstd", limit), Buffer.from([0xde, 0xad, 0xbe, 0xef])]),
+  ],
+  "zstd RLE 1 GiB + junk": async () => [2, zstdRleBomb()],
+  snappy: async (limit) => [3, await zeros("snappy", limit)],
+  "snappy declaring 4 GiB": async () => [3, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x00])],
+  lz4: async (limit) => [4, await zeros("lz4", limit)],
+  "lz4 declaring 4 GiB": async () => [4, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])],
+};
+
+export const BOMB_KINDS = Object.keys(BOMBS);
+
+/** `limit` + 16 MiB of zeros compressed with `codec` (within the default 16 MiB maxFrameSize for each). */
+async function zeros(codec, limit) {
+  return Buffer.from(await createCompressor(codec).compress(new Uint8Array(limit + 16 * 1024 * 1024)));
+}
+
+/** One bomb (see BOMB_KINDS), as { compression, payload, frame } with `frame` a req/rep request. */
+export async function bomb(kind, limit) {
+  const [compression, payload] = await BOMBS[kind](limit);
+  return { compression, payload, frame: encodeReqRep({ compression, id: 1, payload }) };
+}
+
+/** Every kind of bomb, by name. */
 export async function bombFrames(limit) {
-  const zeros = new Uint8Array(limit + 16 * 1024 * 1024);
-  const packed = async (codec) => Buffer.from(await createCompressor(codec).compress(zeros));
-  const zstd = await packed("zstd");
-  const frames = {
-    gzip: [1, await packed("gzip")],
-    zstd: [2, zstd],
-    "zstd + junk": [2, Buffer.concat([zstd, Buffer.from([0xde, 0xad, 0xbe, 0xef])])],
-    "zstd RLE 1 GiB + junk": [2, zstdRleBomb()],
-    snappy: [3, await packed("snappy")],
-    "snappy declaring 4 GiB": [3, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x00])],
-    lz4: [4, await packed("lz4")],
-    "lz4 declaring 4 GiB": [4, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00])],
-  };
-  return Object.fromEntries(
-    Object.entries(frames).map(([name, [compression, payload]]) => [
-      name,
-      { compression, payload, frame: encodeReqRep({ compression, id: 1, payload }) },
-    ]),
-  );
+  const all = {};
+  for (const kind of BOMB_KINDS) all[kind] = await bomb(kind, limit);
+  return all;
 }

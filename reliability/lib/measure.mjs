@@ -82,7 +82,10 @@ export function goodClient(address, { timeoutMs = 10_000, pauseMs = 2 } = {}) {
         failures,
         p50Ms: round(percentile(latencies, 50), 2),
         p99Ms: round(percentile(latencies, 99), 2),
-        maxMs: round(latencies.reduce((max, v) => Math.max(max, v), 0), 2),
+        maxMs: round(
+          latencies.reduce((max, v) => Math.max(max, v), 0),
+          2,
+        ),
       };
     },
   };

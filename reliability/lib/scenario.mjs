@@ -13,7 +13,9 @@ export async function scenario(name, body) {
     /** Records a figure and prints it. */
     figure(key, value, unit = "") {
       figures[key] = value;
-      console.log(`  ${key}: ${typeof value === "object" ? JSON.stringify(value) : value}${unit ? ` ${unit}` : ""}`);
+      console.log(
+        `  ${key}: ${typeof value === "object" ? JSON.stringify(value) : value}${unit ? ` ${unit}` : ""}`,
+      );
     },
     /** Records a check; a false one fails the scenario (which still runs to the end). */
     check(ok, what) {

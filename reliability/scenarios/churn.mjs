@@ -45,7 +45,8 @@ await scenario("churn", async ({ short, figure, check }) => {
   /** Lets the closed connections finish closing on both sides. */
   const quiesce = async () => {
     const deadline = Date.now() + 5000;
-    while ((rep.stats().activeClients > 0 || pub.stats().activeClients > 0) && Date.now() < deadline) await delay(10);
+    while ((rep.stats().activeClients > 0 || pub.stats().activeClients > 0) && Date.now() < deadline)
+      await delay(10);
     await delay(100);
   };
 

@@ -38,7 +38,12 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
     for (;;) {
       await delay(500);
       const now = await server.ask("stats");
-      if (now.stats.bytesRx - last.stats.bytesRx < 64 * 1024) return { ...now, peakRssMiB: Math.max(now.peakRssMiB, last.peakRssMiB), loopDelayMaxMs: Math.max(now.loopDelayMaxMs, last.loopDelayMaxMs) };
+      if (now.stats.bytesRx - last.stats.bytesRx < 64 * 1024)
+        return {
+          ...now,
+          peakRssMiB: Math.max(now.peakRssMiB, last.peakRssMiB),
+          loopDelayMaxMs: Math.max(now.loopDelayMaxMs, last.loopDelayMaxMs),
+        };
       if (Date.now() > deadline) throw new Error("the server kept receiving");
       last = now;
     }
@@ -58,7 +63,9 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
 
   const garbage = Math.round(200 * scale);
   await phase("garbage", async () => {
-    const peers = await rawConnections(address, garbage, (s) => s.end(Buffer.concat([Buffer.from([0xaa]), randomBytes(64 * 1024)])));
+    const peers = await rawConnections(address, garbage, (s) =>
+      s.end(Buffer.concat([Buffer.from([0xaa]), randomBytes(64 * 1024)])),
+    );
     const stats = await until((s) => errors(s, "wire_id") >= garbage, "garbage counted");
     peers.destroy();
     check(errors(stats, "wire_id") === garbage, `${garbage} garbage connections counted as wire_id`);
@@ -70,7 +77,10 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
     const peers = await rawConnections(address, oversize, (s) => s.write(reqRepHeader(0xfffffff0)));
     const stats = await until((s) => errors(s, "frame_too_large") >= oversize, "oversize counted");
     peers.destroy();
-    check(errors(stats, "frame_too_large") === oversize, `${oversize} oversize headers counted as frame_too_large`);
+    check(
+      errors(stats, "frame_too_large") === oversize,
+      `${oversize} oversize headers counted as frame_too_large`,
+    );
     return stats;
   });
 
@@ -86,7 +96,10 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
     const stats = await until((s) => errors(s, "eof_mid_frame") >= truncated, "truncations counted");
     byFin.destroy();
     byReset.destroy();
-    check(errors(stats, "eof_mid_frame") === truncated, `${truncated} cut-off frames (FIN and reset) counted as eof_mid_frame`);
+    check(
+      errors(stats, "eof_mid_frame") === truncated,
+      `${truncated} cut-off frames (FIN and reset) counted as eof_mid_frame`,
+    );
     return stats;
   });
 
@@ -105,7 +118,10 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
       60_000,
     );
     peers.destroy();
-    figure("bombs: sizes on the wire", Object.fromEntries(Object.entries(bombs).map(([n, b]) => [n, b.payload.length])));
+    figure(
+      "bombs: sizes on the wire",
+      Object.fromEntries(Object.entries(bombs).map(([n, b]) => [n, b.payload.length])),
+    );
     check(
       stats.dropped.decompressed_too_large === expected,
       `${expected} bombs (${Object.keys(bombs).length} kinds x ${perCodec}) refused as decompressed_too_large`,
@@ -118,20 +134,27 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
   const held = short ? 1 * MiB : 4 * MiB;
   await phase("incomplete frames", async () => {
     const body = Buffer.alloc(held, 1);
-    const peers = await rawConnections(address, holders, (s) => s.write(Buffer.concat([reqRepHeader(16 * MiB), body])));
+    const peers = await rawConnections(address, holders, (s) =>
+      s.write(Buffer.concat([reqRepHeader(16 * MiB), body])),
+    );
     const stats = await settled();
     peers.destroy();
     figure(
       `incomplete frames: of ${holders} connections declaring 16 MiB and sending ${held / MiB} MiB, closed over the 256 MiB bound`,
       errors(stats, "partial_frames_over_limit"),
     );
-    check(stats.peakRssMiB < 256 + 256, "server peak RSS stays within the 256 MiB partial-frame bound plus the rest of the process");
+    check(
+      stats.peakRssMiB < 256 + 256,
+      "server peak RSS stays within the 256 MiB partial-frame bound plus the rest of the process",
+    );
     return stats;
   });
 
   const loris = Math.round(2000 * scale);
   await phase("slow loris", async () => {
-    const peers = await rawConnections(address, loris, (s) => s.write(Buffer.concat([reqRepHeader(16 * MiB), Buffer.from([1])])));
+    const peers = await rawConnections(address, loris, (s) =>
+      s.write(Buffer.concat([reqRepHeader(16 * MiB), Buffer.from([1])])),
+    );
     await until((s) => s.stats.activeClients >= loris, "slow connections held", 60_000);
     const stats = await server.ask("stats");
     peers.destroy();

@@ -71,7 +71,11 @@ await scenario("kill-restart", async ({ short, figure, check }) => {
   await server.stop();
   figure("kills", kills);
   figure("outcomes", outcomes);
-  figure("recovery after kill, median", round(percentile(recoveries, 50), 0), "ms (kill, 200 ms down, restart, first success)");
+  figure(
+    "recovery after kill, median",
+    round(percentile(recoveries, 50), 0),
+    "ms (kill, 200 ms down, restart, first success)",
+  );
   figure("recovery after kill, max", round(Math.max(...recoveries), 0), "ms");
   check(hung === 0, `no request hung (${hung} settled later than timeout + ${HUNG_MARGIN_MS} ms)`);
   check(outcomes.untyped === undefined, "every failure is a typed MsgError");

@@ -58,8 +58,11 @@ await scenario("stalled-subscriber", async ({ short, figure, check }) => {
   const reports = [];
   for (const child of [healthy, stalled]) {
     const deadline = Date.now() + 30_000;
-    let report;
-    while (!(report = await child.ask("stats")).ended && Date.now() < deadline) await delay(20);
+    let report = await child.ask("stats");
+    while (!report.ended && Date.now() < deadline) {
+      await delay(20);
+      report = await child.ask("stats");
+    }
     reports.push(report);
   }
   const [healthyReport, stalledReport] = reports.map((r) => ({
@@ -76,10 +79,16 @@ await scenario("stalled-subscriber", async ({ short, figure, check }) => {
   figure("dropped by the publisher for the stalled subscriber", stalledInfo.dropped);
   figure("missing at the stalled subscriber (by seq)", stalledReport.missing);
   figure("seq gaps (jumps) at the stalled subscriber", stalledReport.seqGaps);
-  figure("healthy subscriber: received, missing", `${healthyReport.messagesReceived}, ${healthyReport.missing}`);
+  figure(
+    "healthy subscriber: received, missing",
+    `${healthyReport.messagesReceived}, ${healthyReport.missing}`,
+  );
   check(stalledReport.ended && healthyReport.ended, "both subscribers got the end marker");
   check(stalledInfo.dropped > 0, "the publisher dropped for the stalled subscriber");
-  check(stalledReport.missing === stalledInfo.dropped, "missing at the subscriber = dropped at the publisher");
+  check(
+    stalledReport.missing === stalledInfo.dropped,
+    "missing at the subscriber = dropped at the publisher",
+  );
   check(
     peak - rssBefore < (MAX_QUEUE_BYTES / 1024 / 1024) * 4 + 32,
     "publisher RSS growth bounded by its 8 MiB queue (with slack for the process)",
@@ -88,5 +97,8 @@ await scenario("stalled-subscriber", async ({ short, figure, check }) => {
     healthyReport.missing === (healthyInfo?.dropped ?? 0),
     "the healthy subscriber's missing = what was dropped for it",
   );
-  check(healthyReport.messagesReceived === published + 1 - (healthyInfo?.dropped ?? 0), "the healthy subscriber received everything else");
+  check(
+    healthyReport.messagesReceived === published + 1 - (healthyInfo?.dropped ?? 0),
+    "the healthy subscriber received everything else",
+  );
 });
