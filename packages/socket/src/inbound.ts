@@ -23,7 +23,7 @@ export interface InboundOptions {
 export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
 
 /** The incomplete-frame timeout in ms, checked: a positive number or Infinity. */
-export function resolveIncompleteFrameTimeout(options: InboundOptions): number {
+function resolveIncompleteFrameTimeout(options: InboundOptions): number {
   const timeout = options.incompleteFrameTimeout ?? Number.POSITIVE_INFINITY;
   if (!(timeout > 0)) {
     throw new MsgError(
@@ -263,5 +263,33 @@ export class InboundFrames {
         `a frame stayed incomplete for ${Math.round(waited)} ms (incompleteFrameTimeout ${this.#timeoutMs} ms)`,
       ),
     );
+  }
+}
+
+/**
+ * What one socket needs for all its connections' inbound sides: the fault counter, the shared
+ * partial-frame budget and the timeout, from the socket's options; `open` wires one connection.
+ */
+export class InboundGuard {
+  readonly faults: PeerFaults;
+  readonly #budget: PartialFrameBudget;
+  readonly #timeoutMs: number;
+
+  constructor(options: InboundOptions, fire: Fire, log: Logger) {
+    this.faults = new PeerFaults(fire, log);
+    this.#budget = new PartialFrameBudget(options.maxPartialFrameBytes);
+    this.#timeoutMs = resolveIncompleteFrameTimeout(options);
+  }
+
+  /** The inbound side of `connection`, decoding with `decoder`; `address` names the peer in reports. */
+  open(decoder: InboundDecoder, connection: Connection, address?: string): InboundFrames {
+    return new InboundFrames({
+      decoder,
+      connection,
+      faults: this.faults,
+      budget: this.#budget,
+      timeoutMs: this.#timeoutMs,
+      ...(address === undefined ? {} : { address }),
+    });
   }
 }

@@ -12,14 +12,7 @@ import type { SocketEvents } from "./events.js";
 import { FrameWriter } from "./frame-writer.js";
 import { closeGracefully, closeSignal } from "./graceful-close.js";
 import { tokenListServerHook } from "./hooks/token.js";
-import {
-  type InboundDecoder,
-  InboundFrames,
-  type InboundOptions,
-  PartialFrameBudget,
-  PeerFaults,
-  resolveIncompleteFrameTimeout,
-} from "./inbound.js";
+import { type InboundDecoder, type InboundFrames, InboundGuard, type InboundOptions } from "./inbound.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "./options.js";
 import { closedError, msgError } from "./util.js";
 
@@ -72,9 +65,7 @@ export class ServerCore<S extends ServerSession> {
   /** The sessions as an array, for per-message loops (iterating a Set allocates an iterator). */
   #list: S[] = [];
   readonly #inbound = new Map<S, InboundFrames>();
-  readonly #faults: PeerFaults;
-  readonly #budget: PartialFrameBudget;
-  readonly #incompleteFrameTimeout: number;
+  readonly #guard: InboundGuard;
   #localAddress: string | undefined;
   #closed = false;
 
@@ -89,9 +80,7 @@ export class ServerCore<S extends ServerSession> {
     this.#factory = params.factory;
     this.#fire = params.fire;
     this.#writeBuffer = resolveWriteBuffer(options);
-    this.#faults = new PeerFaults(params.fire, params.log);
-    this.#budget = new PartialFrameBudget(options.maxPartialFrameBytes);
-    this.#incompleteFrameTimeout = resolveIncompleteFrameTimeout(options);
+    this.#guard = new InboundGuard(options, params.fire, params.log);
     const hook = options.hook ?? (options.authTokens ? tokenListServerHook(options.authTokens) : undefined);
     this.#acceptor = new Acceptor({
       transport: params.transport,
@@ -115,7 +104,7 @@ export class ServerCore<S extends ServerSession> {
   }
 
   get connectionErrors(): Record<string, number> {
-    return this.#faults.counts;
+    return this.#guard.faults.counts;
   }
 
   async bind(address: string): Promise<string> {
@@ -137,12 +126,12 @@ export class ServerCore<S extends ServerSession> {
   dropPeer(session: S, error: MsgError): void {
     const inbound = this.#inbound.get(session);
     if (inbound) inbound.fail(error);
-    else this.#faults.drop(session.connection, error);
+    else this.#guard.faults.drop(session.connection, error);
   }
 
   /** Counts a peer's bad input that did not cost it its connection (a refused control frame). */
   countPeerError(code: string): void {
-    this.#faults.count(code);
+    this.#guard.faults.count(code);
   }
 
   /** Refuses new connections from now on and stops listening. */
@@ -172,13 +161,7 @@ export class ServerCore<S extends ServerSession> {
     });
     this.#sessions.add(session);
     this.#list = [...this.#sessions];
-    const inbound = new InboundFrames({
-      decoder: factory.decoder(session),
-      connection,
-      faults: this.#faults,
-      budget: this.#budget,
-      timeoutMs: this.#incompleteFrameTimeout,
-    });
+    const inbound = this.#guard.open(factory.decoder(session), connection);
     this.#inbound.set(session, inbound);
     connection.setHandler({
       onData: (chunk) => {
@@ -208,7 +191,7 @@ export class ServerCore<S extends ServerSession> {
   }
 
   #refused(address: string, error: MsgError): void {
-    this.#faults.count(error.code);
+    this.#guard.faults.count(error.code);
     if (error.code === ErrorCode.AuthRejected) this.#fire("authRejected", { address });
     else if (error.code === ErrorCode.HookFailed) this.#fire("hookFailed", { address, error });
     else this.#fire("peerError", { address, error });

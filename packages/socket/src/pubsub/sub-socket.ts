@@ -18,13 +18,7 @@ import { type CompressionOptions, type ResolvedCompression, resolveCompression }
 import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { tokenClientHook } from "../hooks/token.js";
-import {
-  InboundFrames,
-  type InboundOptions,
-  PartialFrameBudget,
-  PeerFaults,
-  resolveIncompleteFrameTimeout,
-} from "../inbound.js";
+import { InboundGuard, type InboundOptions } from "../inbound.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 
@@ -101,14 +95,11 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   readonly #patterns = new Set<string>();
   #closed = false;
   readonly #stats = { messagesReceivedTotal: 0, droppedMessagesTotal: 0, bytesRx: 0 };
-  readonly #faults = new PeerFaults((event, payload) => this.fire(event, payload), log);
-  readonly #budget: PartialFrameBudget;
-  readonly #incompleteFrameTimeout: number;
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: SubOptions = {}) {
     super();
-    this.#budget = new PartialFrameBudget(options.maxPartialFrameBytes);
-    this.#incompleteFrameTimeout = resolveIncompleteFrameTimeout(options);
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#hook =
@@ -215,7 +206,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   stats(): SubSocketStats {
     const publishers: Record<string, PublisherStats> = {};
     for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
-    return { ...this.#stats, publishers, connectionErrors: this.#faults.counts };
+    return { ...this.#stats, publishers, connectionErrors: this.#inbound.faults.counts };
   }
 
   /** Disconnects from every publisher and ends iteration. Stops every timer. */
@@ -242,17 +233,11 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     upstream.chain = undefined;
     upstream.chained = 0;
     upstream.chainPaused = false;
-    const inbound = new InboundFrames({
-      decoder: new PubSubDecoder({
-        maxFrameSize: this.#compression.maxFrameSize,
-        onFrame: (frame) => this.#onMessage(upstream, frame),
-      }),
-      connection,
-      faults: this.#faults,
-      budget: this.#budget,
-      timeoutMs: this.#incompleteFrameTimeout,
-      address: upstream.address,
+    const decoder = new PubSubDecoder({
+      maxFrameSize: this.#compression.maxFrameSize,
+      onFrame: (frame) => this.#onMessage(upstream, frame),
     });
+    const inbound = this.#inbound.open(decoder, connection, upstream.address);
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;

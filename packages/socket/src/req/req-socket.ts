@@ -23,13 +23,7 @@ import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
 import { tokenClientHook } from "../hooks/token.js";
-import {
-  InboundFrames,
-  type InboundOptions,
-  PartialFrameBudget,
-  PeerFaults,
-  resolveIncompleteFrameTimeout,
-} from "../inbound.js";
+import { type InboundFrames, InboundGuard, type InboundOptions } from "../inbound.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
@@ -136,14 +130,11 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   /** Set while close() lingers: called once nothing is in flight any more. */
   #onIdle: (() => void) | undefined;
   readonly #failures: Record<string, number> = {};
-  readonly #faults = new PeerFaults((event, payload) => this.fire(event, payload), log);
-  readonly #budget: PartialFrameBudget;
-  readonly #incompleteFrameTimeout: number;
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: ReqOptions = {}) {
     super();
-    this.#budget = new PartialFrameBudget(options.maxPartialFrameBytes);
-    this.#incompleteFrameTimeout = resolveIncompleteFrameTimeout(options);
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#timeout = options.timeout ?? 5000;
@@ -264,7 +255,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       averageRttUs: this.#rtt.average,
       recentRttUs: this.#rtt.recent,
       failures: { ...this.#failures },
-      connectionErrors: this.#faults.counts,
+      connectionErrors: this.#inbound.faults.counts,
     };
     const transport = this.#session?.connection.stats?.();
     if (transport) snapshot.transport = transport;
@@ -306,16 +297,11 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
 
   #attach(connection: Connection): void {
     const writer = new FrameWriter(connection, this.#writeBuffer);
-    const inbound = new InboundFrames({
-      decoder: new ReqRepDecoder({
-        maxFrameSize: this.#compression.maxFrameSize,
-        onFrame: (frame) => this.#onResponse(frame),
-      }),
-      connection,
-      faults: this.#faults,
-      budget: this.#budget,
-      timeoutMs: this.#incompleteFrameTimeout,
+    const decoder = new ReqRepDecoder({
+      maxFrameSize: this.#compression.maxFrameSize,
+      onFrame: (frame) => this.#onResponse(frame),
     });
+    const inbound = this.#inbound.open(decoder, connection);
     const session: ReqSession = { connection, writer, inbound };
     this.#session = session;
     connection.setHandler({
