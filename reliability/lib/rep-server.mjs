@@ -1,7 +1,7 @@
 /**
  * A Rep echo server in its own process, for the scenarios that attack, load or kill a server. Options
  * (JSON in argv[2]): `address` (default 127.0.0.1:0) and `rep` (RepSocket options). Answers `stats`
- * with the Rep's stats, its RSS and peak RSS, and the event loop's longest delay since the last ask.
+ * with the Rep's stats, its RSS and peak RSS, and the event loop's longest delay since `resetPeak`.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { RepSocket } from "@msg/socket";
@@ -31,7 +31,7 @@ serveParent({
   stop: () => rep.close(),
   handlers: {
     stats: () => {
-      const result = {
+      return {
         stats: rep.stats(),
         peerErrors: { ...peerErrors },
         dropped: { ...dropped },
@@ -39,12 +39,12 @@ serveParent({
         peakRssMiB: peakRssMiB(),
         loopDelayMaxMs: round(loopDelay.max / 1e6, 1),
       };
-      loopDelay.reset();
-      return result;
     },
+    /** Starts a measurement: peak RSS and the longest event-loop delay count from now. */
     resetPeak: () => {
       globalThis.gc?.();
       resetPeakRss();
+      loopDelay.reset();
       return { rssMiB: rssMiB() };
     },
   },
