@@ -5,8 +5,12 @@ import { eofMidFrameError, invalidArgument } from "./errors.js";
 /** Default largest payload (or token) length a frame may declare: 16 MiB. */
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
-/** First size of the assembly buffer of a frame that arrives in pieces, unless the frame is smaller. */
-const MIN_ASSEMBLY_CAPACITY = 4096;
+/**
+ * First size of the assembly buffer of a frame that arrives in pieces, unless the frame is smaller:
+ * a frame up to this size is assembled in one buffer of exactly its size (no regrowth), larger ones
+ * grow from here as their bytes arrive.
+ */
+const MIN_ASSEMBLY_CAPACITY = 64 * 1024;
 
 export interface DecoderOptions<F> {
   /**
@@ -31,7 +35,7 @@ export interface DecoderOptions<F> {
  * - frames wholly inside a pushed chunk are delivered as views into it (no copy);
  * - a frame split across chunks is assembled in a buffer that grows with the bytes received (doubling,
  *   never past the frame's declared size), so memory follows what the peer really sent, not what its
- *   header claims: what is held stays below 2 x received + 4 KiB and never exceeds header + maxFrameSize;
+ *   header claims: what is held stays below 2 x received + 64 KiB and never exceeds header + maxFrameSize;
  * - a frame longer than a buffer can be (`buffer.constants.MAX_LENGTH`, when maxFrameSize is Infinity)
  *   fails with MsgError `frame_too_large` at its header;
  * - bad input throws a MsgError after the frames that preceded it were delivered; the decoder then
@@ -81,7 +85,7 @@ export abstract class FrameDecoder<F> {
     return this.#framesDecoded;
   }
 
-  /** Memory held for an incomplete frame: the assembly buffer's size (below 2 x bufferedBytes + 4 KiB). */
+  /** Memory held for an incomplete frame: the assembly buffer's size (below 2 x bufferedBytes + 64 KiB). */
   get allocatedBytes(): number {
     return this.#partial?.length ?? 0;
   }
@@ -149,7 +153,8 @@ export abstract class FrameDecoder<F> {
   #startPartial(chunk: Uint8Array, offset: number, frameLength: number): void {
     const received = chunk.length - offset;
     this.#target = frameLength < 0 ? -frameLength : frameLength;
-    this.#partial = new Uint8Array(Math.min(this.#target, Math.max(received, MIN_ASSEMBLY_CAPACITY)));
+    // Twice what arrived: a frame already half in is assembled without regrowth.
+    this.#partial = new Uint8Array(Math.min(this.#target, Math.max(2 * received, MIN_ASSEMBLY_CAPACITY)));
     this.#partial.set(chunk.subarray(offset));
     this.#filled = received;
   }
