@@ -2,7 +2,7 @@
  * 1,000,000 fuzzed frames per decoder (req/rep, pub/sub, auth): valid frames mutated (bytes flipped,
  * length fields rewritten, cut short, garbage appended), fed in random pieces, then end of stream.
  * Every outcome must be frames or a MsgError with a wire code, and the memory a decoder holds must
- * stay within 2 x what it was given + 64 KiB. Seeded, so a failure can be replayed (--seed N).
+ * stay within 2 x what it was given + 16 KiB. Seeded, so a failure can be replayed (--seed N).
  */
 import { isMsgError } from "@msg/core";
 import {
@@ -98,7 +98,7 @@ await scenario("fuzz-decoders", async ({ short, figure, check }) => {
           decoder.push(input.subarray(offset, offset + piece));
           given += Math.min(piece, input.length - offset);
           offset += piece;
-          if (decoder.allocatedBytes > 2 * given + 64 * 1024) overHeld++;
+          if (decoder.allocatedBytes > 2 * given + 16 * 1024) overHeld++;
         }
         decoder.end();
       } catch (error) {
@@ -114,6 +114,6 @@ await scenario("fuzz-decoders", async ({ short, figure, check }) => {
     figure(`${name}: outcomes of ${perDecoder} inputs`, outcomes);
     figure(`${name}: inputs per second`, round(perDecoder / seconds, 0));
     check(untyped === 0, `${name}: every failure is a MsgError with a wire code`);
-    check(overHeld === 0, `${name}: held memory within 2 x bytes given + 64 KiB`);
+    check(overHeld === 0, `${name}: held memory within 2 x bytes given + 16 KiB`);
   }
 });

@@ -8,7 +8,7 @@ export interface InboundOptions {
    * Bytes the socket may hold for frames received in part, summed over all its connections. When a
    * chunk takes the sum past it, the connection holding the most is closed (`peerError`, counted as
    * `partial_frames_over_limit`) until the sum fits again; the others carry on. A decoder's memory
-   * grows with what a peer really sent (at most 2 x received + 64 KiB), so this bounds the socket's
+   * grows with what a peer really sent (at most 2 x received + 16 KiB), so this bounds the socket's
    * memory for incomplete frames. Default 256 MiB.
    */
   maxPartialFrameBytes?: number;

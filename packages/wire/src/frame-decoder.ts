@@ -10,7 +10,7 @@ export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
  * a frame up to this size is assembled in one buffer of exactly its size (no regrowth), larger ones
  * grow from here as their bytes arrive.
  */
-const MIN_ASSEMBLY_CAPACITY = 64 * 1024;
+const MIN_ASSEMBLY_CAPACITY = 16 * 1024;
 
 export interface DecoderOptions<F> {
   /**
@@ -35,7 +35,7 @@ export interface DecoderOptions<F> {
  * - frames wholly inside a pushed chunk are delivered as views into it (no copy);
  * - a frame split across chunks is assembled in a buffer that grows with the bytes received (doubling,
  *   never past the frame's declared size), so memory follows what the peer really sent, not what its
- *   header claims: what is held stays below 2 x received + 64 KiB and never exceeds header + maxFrameSize;
+ *   header claims: what is held stays below 2 x received + 16 KiB and never exceeds header + maxFrameSize;
  * - a frame longer than a buffer can be (`buffer.constants.MAX_LENGTH`, when maxFrameSize is Infinity)
  *   fails with MsgError `frame_too_large` at its header;
  * - bad input throws a MsgError after the frames that preceded it were delivered; the decoder then
@@ -85,7 +85,7 @@ export abstract class FrameDecoder<F> {
     return this.#framesDecoded;
   }
 
-  /** Memory held for an incomplete frame: the assembly buffer's size (below 2 x bufferedBytes + 64 KiB). */
+  /** Memory held for an incomplete frame: the assembly buffer's size (below 2 x bufferedBytes + 16 KiB). */
   get allocatedBytes(): number {
     return this.#partial?.length ?? 0;
   }

@@ -173,13 +173,13 @@ describe("ReqRepDecoder", () => {
     const header = new Uint8Array(REQREP_HEADER_SIZE);
     writeReqRepHeader(header, 0, 0, 0, DEFAULT_MAX_FRAME_SIZE);
     decoder.push(header);
-    expect(decoder.allocatedBytes).toBeLessThanOrEqual(64 * 1024);
+    expect(decoder.allocatedBytes).toBeLessThanOrEqual(16 * 1024);
     let received = REQREP_HEADER_SIZE;
     for (const size of [1000, 60_000, 1_000_000]) {
       decoder.push(new Uint8Array(size));
       received += size;
       expect(decoder.bufferedBytes).toBe(received);
-      expect(decoder.allocatedBytes).toBeLessThanOrEqual(2 * received + 64 * 1024);
+      expect(decoder.allocatedBytes).toBeLessThanOrEqual(2 * received + 16 * 1024);
     }
   });
 
