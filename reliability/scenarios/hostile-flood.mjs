@@ -156,12 +156,10 @@ await scenario("hostile-flood", async ({ short, figure, check }) => {
     return stats;
   });
 
-  // 400 MiB offered; the live partial frames stay under the 256 MiB bound, and RSS also holds read
-  // buffers and closed connections' memory until the garbage collector frees them.
-  check(
-    partialGrowth < 256 + 128,
-    "incomplete frames: server peak RSS growth within the 256 MiB bound + 128 MiB",
-  );
+  // 400 MiB offered: the live partial frames stay under the 256 MiB bound (connections past it are
+  // closed, counted above); RSS also holds socket read buffers and closed connections' buffers until
+  // the garbage collector frees them, which under this burst is up to as much again.
+  check(partialGrowth < 2 * 256, "incomplete frames: server peak RSS growth below twice the 256 MiB bound");
 
   const loris = Math.round(2000 * scale);
   const lorisGrowth = await phase("slow loris", async (address) => {
