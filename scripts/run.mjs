@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one entry point behind `npm start`, `npm test`, `npm run build|bench|lint|docs`.
+// The one entry point behind `npm start`, `npm test`, `npm run build|bench|reliability|lint|docs`.
 // A fresh machine has only Node and npm, so this script brings everything else itself:
 // pnpm (pinned, installed into .tools/), the workspace's dependencies (from the lockfile), then the build.
 import { spawnSync } from "node:child_process";
@@ -101,7 +101,11 @@ switch (task) {
     pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
     process.exit(run(process.execPath, [join(root, "benchmarks", "run.mjs"), ...process.argv.slice(3)]));
     break;
+  case "reliability":
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    process.exit(run(process.execPath, [join(root, "reliability", "run.mjs"), ...process.argv.slice(3)]));
+    break;
   default:
-    console.error("usage: node scripts/run.mjs start|test|build|bench|lint|docs");
+    console.error("usage: node scripts/run.mjs start|test|build|bench|reliability|lint|docs");
     process.exit(2);
 }

@@ -32,12 +32,3 @@ export interface Compressor {
   /** Compresses one payload (a Promise for asynchronous codecs). */
   compress(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
-
-/**
- * Decompresses any payload by the id in its header. Throws (or rejects) with a MsgError:
- * `unsupported_compression`, `decompression_failed`, `decompressed_too_large` or `codec_unavailable`.
- */
-export interface Decompressor {
-  /** Decompresses `data` encoded with compression id `type`, refusing output above `maxDecompressedSize` bytes. */
-  decompress(type: number, data: Uint8Array, maxDecompressedSize: number): Uint8Array | Promise<Uint8Array>;
-}

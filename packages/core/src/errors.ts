@@ -13,6 +13,13 @@ export const ErrorCode = {
   EofMidFrame: "eof_mid_frame",
   /** A frame carries a field that cannot be valid (e.g. a topic that is not UTF-8). */
   MalformedFrame: "malformed_frame",
+  /**
+   * The socket's frames received in part, over all its connections, passed `maxPartialFrameBytes`:
+   * the connection holding the most was closed.
+   */
+  PartialFramesOverLimit: "partial_frames_over_limit",
+  /** A frame stayed incomplete longer than `incompleteFrameTimeout`: that connection was closed. */
+  IncompleteFrameTimeout: "incomplete_frame_timeout",
 
   // Compression: the one message fails.
   /** The compression id in a header is not one of 0-4. */

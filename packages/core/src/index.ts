@@ -6,7 +6,6 @@ export {
   CompressionType,
   type Compressor,
   compressionNames,
-  type Decompressor,
 } from "./compression.js";
 export type { Connection, ConnectionHandler, ConnectionStats } from "./connection.js";
 export { readExactly } from "./connection-io.js";

@@ -19,6 +19,8 @@ export interface ReqSocketStats {
   recentRttUs: number;
   /** Requests failed, by error code. */
   failures: Record<string, number>;
+  /** Connections closed because the server sent bad input (malformed, truncated, ...), by error code. */
+  connectionErrors: Record<string, number>;
   /** The current connection's transport figures; absent while disconnected. */
   transport?: ConnectionStats;
 }
@@ -51,7 +53,10 @@ export interface PubSocketStats {
   messagesPublished: number;
   /** Messages dropped because a subscriber's queue was full, summed over subscribers. */
   droppedMessagesTotal: number;
-  /** Subscriber connections refused or dropped, by error code. */
+  /**
+   * Connections refused or dropped, by error code (malformed frames, maxClients, hooks), and
+   * subscription frames refused (`unsupported_compression`).
+   */
   connectionErrors: Record<string, number>;
 }
 
@@ -65,6 +70,8 @@ export interface SubSocketStats {
   bytesRx: number;
   /** Per publisher, by the address given to `connect`. */
   publishers: Record<string, PublisherStats>;
+  /** Connections closed because a publisher sent bad input (malformed, truncated, ...), by error code. */
+  connectionErrors: Record<string, number>;
 }
 
 /** What a Sub socket counts for one publisher. */
@@ -75,6 +82,11 @@ export interface PublisherStats {
   messagesReceived: number;
   /** Mean of (receive time - header timestamp) in microseconds; meaningful with synchronised clocks. */
   averageLatencyUs: number;
-  /** Messages missing according to the per-connection sequence numbers. */
+  /**
+   * Jumps in the per-connection sequence numbers: each is one run of messages lost (dropped by the
+   * publisher for this subscriber, or lost on the way).
+   */
   seqGaps: number;
+  /** Messages lost according to the sequence numbers: the jumps' lengths summed. */
+  missing: number;
 }

@@ -76,7 +76,7 @@ export async function sub(argv: string[]): Promise<number> {
   process.off("SIGTERM", stop);
   const stats = socket.stats();
   await socket.close();
-  const gaps = Object.values(stats.publishers).reduce((sum, p) => sum + p.seqGaps, 0);
+  const gaps = Object.values(stats.publishers).reduce((sum, p) => sum + p.missing, 0);
   const elapsedMs = last - first;
   out.event(
     "done",

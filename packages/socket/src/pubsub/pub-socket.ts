@@ -1,4 +1,4 @@
-import { createLogger, ErrorCode, type PubSocketStats, type Transport } from "@msg/core";
+import { CompressionType, createLogger, ErrorCode, type PubSocketStats, type Transport } from "@msg/core";
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
   type CompressionOptions,
@@ -66,9 +66,9 @@ export interface SubscriberInfo {
   address: string;
   /** Its subscriptions. */
   patterns: string[];
-  /** Messages sent to this subscriber (its next seq). */
+  /** Messages sent to this subscriber. */
   sent: number;
-  /** Messages dropped for it because its queue was full. */
+  /** Messages dropped for this subscriber (its queue was full); each left a gap in its seq numbers. */
   dropped: number;
   /** Messages waiting in its queue now. */
   queuedMessages: number;
@@ -80,7 +80,10 @@ export interface SubscriberInfo {
 interface PubSession extends ServerSession {
   decoder: PubSubDecoder;
   matcher: TopicMatcher;
-  /** Frames sent on this connection so far: the next frame's seq (mod 2^32). */
+  /**
+   * Messages offered to this subscriber so far, sent or dropped: the next one's seq (mod 2^32). A
+   * message dropped here keeps its number, so the subscriber sees the loss as a jump.
+   */
   seq: number;
   sent: number;
   dropped: number;
@@ -92,8 +95,9 @@ const log = createLogger("socket.pub");
 
 /**
  * The publishing side of publish/subscribe. Binds; each subscriber gets its own session with its
- * subscriptions, a sequence number counting the frames actually sent to it (so it can see gaps), and
- * a queue bounded in messages and bytes.
+ * subscriptions, a sequence number counting the messages offered to it (numbered before the decision
+ * to send or drop, so a message dropped here is a gap the subscriber sees), and a queue bounded in
+ * messages and bytes.
  *
  * ```ts
  * const pub = new PubSocket(new TcpTransport());
@@ -133,7 +137,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       fire: (event, payload) => this.fire(event, payload as PubEvents[typeof event]),
       factory: {
         open: (base) => this.#open(base),
-        receive: (session, chunk) => session.decoder.push(chunk),
+        decoder: (session) => session.decoder,
         drained: (session) => this.#wakeRoomWaiters(session),
         closed: (session) => this.#wakeRoomWaiters(session),
       },
@@ -276,13 +280,15 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     for (let i = 0; i < sessions.length; i++) {
       const session = sessions[i]!;
       if (session.closed || !session.matcher.matches(topic)) continue;
+      const seq = session.seq;
+      session.seq = (seq + 1) >>> 0;
       if (this.#hasRoom(session, data.byteLength)) {
-        this.#send(session, topicBytes, timestamp, type, data);
+        this.#send(session, topicBytes, timestamp, seq, type, data);
       } else if (this.#policy === "block") {
         waits ??= [];
         waits.push(
           this.#whenRoom(session, data.byteLength).then(() => {
-            if (!session.closed) this.#send(session, topicBytes, timestamp, type, data);
+            if (!session.closed) this.#send(session, topicBytes, timestamp, seq, type, data);
           }),
         );
       } else {
@@ -308,9 +314,15 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     }
   }
 
-  #send(session: PubSession, topic: Uint8Array, timestamp: number, type: number, data: Uint8Array): void {
-    session.writer.writePubSub(type, topic, timestamp, session.seq, data);
-    session.seq = (session.seq + 1) >>> 0;
+  #send(
+    session: PubSession,
+    topic: Uint8Array,
+    timestamp: number,
+    seq: number,
+    type: number,
+    data: Uint8Array,
+  ): void {
+    session.writer.writePubSub(type, topic, timestamp, seq, data);
     session.sent++;
     this.#stats.bytesTx += PUBSUB_FIXED_HEADER_SIZE + topic.byteLength + data.byteLength;
   }
@@ -357,6 +369,15 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     const control = parseControlTopic(frame.topic);
     if (!control) return;
     const address = session.connection.remoteAddress;
+    if (frame.compression > CompressionType.Lz4) {
+      // Not a frame msg-rs or this library sends: refused and counted; the connection stays.
+      this.#core.countPeerError(ErrorCode.UnsupportedCompression);
+      log.warn("ignored a subscription frame with an unknown compression id", {
+        address,
+        compression: frame.compression,
+      });
+      return;
+    }
     try {
       if (control.kind === "subscribe") {
         if (session.matcher.size >= this.#maxSubscriptions && !session.matcher.has(control.pattern)) {

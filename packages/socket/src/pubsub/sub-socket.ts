@@ -18,10 +18,11 @@ import { type CompressionOptions, type ResolvedCompression, resolveCompression }
 import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { tokenClientHook } from "../hooks/token.js";
+import { InboundGuard, type InboundOptions } from "../inbound.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 
-export interface SubOptions extends ReconnectOptions, CompressionOptions {
+export interface SubOptions extends ReconnectOptions, CompressionOptions, InboundOptions {
   /**
    * Messages received but not yet taken by the application's loop. When full, new messages are dropped
    * and counted in `droppedMessagesTotal` (and emitted as `messageDropped`). Default 8192 (as msg-rs).
@@ -96,9 +97,11 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   readonly #patterns = new Set<string>();
   #closed = false;
   readonly #stats = { messagesReceivedTotal: 0, droppedMessagesTotal: 0, bytesRx: 0 };
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: SubOptions = {}) {
     super();
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#hook =
@@ -132,7 +135,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       address: target,
       connection: undefined,
       expectedSeq: undefined,
-      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0 },
+      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0, missing: 0 },
       latencySamples: 0,
       chain: undefined,
       chained: 0,
@@ -207,7 +210,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   stats(): SubSocketStats {
     const publishers: Record<string, PublisherStats> = {};
     for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
-    return { ...this.#stats, publishers };
+    return { ...this.#stats, publishers, connectionErrors: this.#inbound.faults.counts };
   }
 
   /** Disconnects from every publisher and ends iteration. Stops every timer. */
@@ -239,24 +242,20 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onMessage(upstream, frame),
     });
+    const inbound = this.#inbound.open(decoder, connection, upstream.address);
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;
         upstream.stats.bytesRx += chunk.byteLength;
-        try {
-          decoder.push(chunk);
-        } catch (error) {
-          const failure = toMsgError(error, ErrorCode.MalformedFrame);
-          log.warn("publisher sent invalid data; reconnecting", {
-            address: upstream.address,
-            error: failure.message,
-          });
-          this.fire("peerError", { address: upstream.address, error: failure });
-          connection.destroy(failure);
-        }
+        inbound.push(chunk);
       },
-      onEnd: () => connection.end(),
+      onEnd: () => {
+        inbound.end(this.#closed);
+        connection.end();
+      },
       onClose: (error) => {
+        // A publisher this socket stopped dialling (close, disconnect) was cut off by us.
+        inbound.closed(this.#closed || this.#upstreams.get(upstream.address) !== upstream);
         if (upstream.connection !== connection) return;
         upstream.connection = undefined;
         if (!this.#closed) this.fire("disconnected", { address: upstream.address, error });
@@ -334,7 +333,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
 
   #trackSeq(upstream: Upstream, seq: number): void {
     if (upstream.expectedSeq !== undefined && seq !== upstream.expectedSeq) {
-      upstream.stats.seqGaps += (seq - upstream.expectedSeq) >>> 0;
+      upstream.stats.seqGaps++;
+      upstream.stats.missing += (seq - upstream.expectedSeq) >>> 0;
     }
     upstream.expectedSeq = (seq + 1) >>> 0;
   }

@@ -113,9 +113,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       fire: (event, payload) => this.fire(event, payload),
       factory: {
         open: (base) => this.#open(base),
-        receive: (session, chunk) => {
-          this.#stats.bytesRx += chunk.byteLength;
-          session.decoder.push(chunk);
+        decoder: (session) => session.decoder,
+        received: (_session, bytes) => {
+          this.#stats.bytesRx += bytes;
         },
         drained: (session) => {
           session.writeBlocked = false;

@@ -23,11 +23,12 @@ import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
 import { tokenClientHook } from "../hooks/token.js";
+import { type InboundFrames, InboundGuard, type InboundOptions } from "../inbound.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
 
-export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions {
+export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions, InboundOptions {
   /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
   timeout?: number;
   /** Requests sent and awaiting their response at once. Default 8192 (as msg-rs). */
@@ -82,7 +83,7 @@ const COMPRESSING = -2;
 interface ReqSession {
   connection: Connection;
   writer: FrameWriter;
-  decoder: ReqRepDecoder;
+  inbound: InboundFrames;
 }
 
 const log = createLogger("socket.req");
@@ -131,9 +132,11 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   /** Set while close() lingers: called once nothing is in flight any more. */
   #onIdle: (() => void) | undefined;
   readonly #failures: Record<string, number> = {};
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: ReqOptions = {}) {
     super();
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#timeout = options.timeout ?? 5000;
@@ -255,6 +258,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       averageRttUs: this.#rtt.average,
       recentRttUs: this.#rtt.recent,
       failures: { ...this.#failures },
+      connectionErrors: this.#inbound.faults.counts,
     };
     const transport = this.#session?.connection.stats?.();
     if (transport) snapshot.transport = transport;
@@ -301,26 +305,24 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onResponse(frame),
     });
-    const session: ReqSession = { connection, writer, decoder };
+    const inbound = this.#inbound.open(decoder, connection);
+    const session: ReqSession = { connection, writer, inbound };
     this.#session = session;
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;
-        try {
-          decoder.push(chunk);
-        } catch (error) {
-          const failure = toMsgError(error, ErrorCode.MalformedFrame);
-          log.warn("malformed response; closing the connection", { error: failure.message });
-          this.fire("peerError", { address: connection.remoteAddress, error: failure });
-          connection.destroy(failure);
-        }
+        inbound.push(chunk);
       },
       onDrain: () => {
         writer.handleDrain();
         this.#pump();
       },
-      onEnd: () => connection.end(),
+      onEnd: () => {
+        inbound.end(this.#closed);
+        connection.end();
+      },
       onClose: (error) => {
+        inbound.closed(this.#closed);
         if (this.#session !== session) return;
         this.#detach(error);
         this.#dialer?.disconnected(error);

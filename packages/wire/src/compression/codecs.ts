@@ -1,4 +1,4 @@
-import { type CompressionName, CompressionType, type Compressor, type Decompressor } from "@msg/core";
+import { type CompressionName, CompressionType, type Compressor } from "@msg/core";
 import { checkInteger, invalidArgument } from "../errors.js";
 import { unsupportedCompression } from "./errors.js";
 import { GZIP_DEFAULT_LEVEL, GzipCompressor, gunzip } from "./gzip.js";
@@ -85,6 +85,3 @@ export function decompress(
       throw unsupportedCompression(type);
   }
 }
-
-/** {@link decompress} as a core Decompressor, for sockets that take one. */
-export const decompressor: Decompressor = { decompress };
