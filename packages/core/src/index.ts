@@ -24,6 +24,7 @@ export {
 } from "./logger.js";
 export * from "./net-listener.js";
 export type {
+  ConnectAttemptStats,
   PublisherStats,
   PubSocketStats,
   RepSocketStats,

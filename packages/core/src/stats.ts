@@ -4,7 +4,22 @@ import type { ConnectionStats } from "./connection.js";
  * The statistics each socket kind reports. Counters are cumulative since the socket was created;
  * `transport` is the snapshot of the current connection's transport counters, where there is one.
  */
-export interface ReqSocketStats {
+/**
+ * How a client's attempts to connect to one address are going, so that "not connected" can say why.
+ * A failed attempt is a failed connect, a failed handshake, or a failed connection hook.
+ */
+export interface ConnectAttemptStats {
+  /** Attempts that failed in a row since the last successful connection; 0 while connected. */
+  failedConnectAttempts: number;
+  /**
+   * The last failed attempt: `code` is the system error code when there is one (`ECONNREFUSED`,
+   * `ENOENT`, `ENOTFOUND`, ...), else the MsgError code; kept after a later success. Absent until an
+   * attempt fails.
+   */
+  lastConnectError?: { code: string; message: string };
+}
+
+export interface ReqSocketStats extends ConnectAttemptStats {
   bytesTx: number;
   bytesRx: number;
   requestsSent: number;
@@ -47,7 +62,7 @@ export interface SubSocketStats {
   publishers: Record<string, PublisherStats>;
 }
 
-export interface PublisherStats {
+export interface PublisherStats extends ConnectAttemptStats {
   bytesRx: number;
   messagesReceived: number;
   /** Mean of (receive time - header timestamp) in microseconds; meaningful with synchronised clocks. */

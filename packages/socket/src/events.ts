@@ -8,8 +8,13 @@ export interface SocketEvents {
   connected: { address: string };
   /** A connection ended; `error` is set when it broke rather than closed cleanly. */
   disconnected: { address: string; error?: Error };
-  /** The client will try `address` again in `delayMs` (attempt counts from 1 since the last healthy connection). */
-  reconnectScheduled: { address: string; delayMs: number; attempt: number };
+  /**
+   * The client will try `address` again in `delayMs` (attempt counts from 1 since the last healthy
+   * connection). `error` says why: the failed attempt (`connect_failed` with the system error as its
+   * `cause`, `handshake_failed`, `hook_failed`, ...) or the broken connection's error; absent after a
+   * clean disconnect.
+   */
+  reconnectScheduled: { address: string; delayMs: number; attempt: number; error?: Error };
   /** The client stopped retrying `address` (retry budget spent, or auth rejected). */
   gaveUp: { address: string; error: Error };
   /** A connection hook failed; the connection was dropped. */

@@ -123,7 +123,10 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #connectWaiters: { resolve(): void; reject(error: MsgError): void }[] = [];
   readonly #rtt = new RttTracker();
   readonly #deadlines = new DeadlineTimer<PendingRequest>((request) =>
-    this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms`)),
+    this.#fail(
+      request,
+      msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms${this.#whyNotConnected()}`),
+    ),
   );
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
   /** Set while close() lingers: called once nothing is in flight any more. */
@@ -169,8 +172,8 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       log,
       events: {
         connected: (connection) => this.#attach(connection),
-        reconnectScheduled: (delayMs, attempt) =>
-          this.fire("reconnectScheduled", { address, delayMs, attempt }),
+        reconnectScheduled: (delayMs, attempt, error) =>
+          this.fire("reconnectScheduled", { address, delayMs, attempt, error }),
         hookFailed: (error) => this.fire("hookFailed", { address, error }),
         authRejected: () => this.fire("authRejected", { address }),
         gaveUp: (error) => this.#giveUp(address, error),
@@ -252,6 +255,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       averageRttUs: this.#rtt.average,
       recentRttUs: this.#rtt.recent,
       failures: { ...this.#failures },
+      ...(this.#dialer?.attemptStats() ?? { failedConnectAttempts: 0 }),
     };
     const transport = this.#session?.connection.stats?.();
     if (transport) snapshot.transport = transport;
@@ -448,6 +452,16 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #settle(request: PendingRequest): void {
     this.#deadlines.delete(request);
     if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
+  }
+
+  /** For a timeout: why nothing could be sent, when the socket is not connected ("" when it is). */
+  #whyNotConnected(): string {
+    if (this.#session) return "";
+    if (!this.#dialer) return " (not connected: connect() was not called)";
+    const { failedConnectAttempts, lastConnectError } = this.#dialer.attemptStats();
+    if (failedConnectAttempts === 0 || !lastConnectError) return " (not connected yet)";
+    const attempts = `${failedConnectAttempts} attempt${failedConnectAttempts === 1 ? "" : "s"}`;
+    return ` (not connected: ${lastConnectError.message}, ${attempts})`;
   }
 
   #giveUp(address: string, error: MsgError): void {
