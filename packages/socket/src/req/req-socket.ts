@@ -13,10 +13,12 @@ import {
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import {
   type CompressionOptions,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
   toBytes,
+  type WirePayload,
 } from "../compression.js";
 import { DeadlineTimer } from "../deadlines.js";
 import { Dialer, type ReconnectOptions } from "../dialer.js";
@@ -199,12 +201,23 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       );
     }
     const bytes = toBytes(payload);
+    const { compressor, minCompressSize } = this.#compression;
+    const wire =
+      compressor && bytes.byteLength > minCompressSize
+        ? prepareOutgoing(this.#compression, bytes, log)
+        : { type: CompressionType.None, data: bytes };
+    const tooLarge =
+      wire instanceof Promise ? undefined : oversizeError("request", wire.data.byteLength, this.#compression);
+    if (tooLarge) {
+      this.#count(tooLarge.code);
+      return Promise.reject(tooLarge);
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       const timeoutMs = options.timeout ?? this.#timeout;
       const request: PendingRequest = {
-        id: NOT_SENT,
-        type: CompressionType.None,
-        data: bytes,
+        id: wire instanceof Promise ? COMPRESSING : NOT_SENT,
+        type: wire instanceof Promise ? CompressionType.None : wire.type,
+        data: wire instanceof Promise ? bytes : wire.data,
         ping: isPing(bytes),
         resent: false,
         sentAt: 0,
@@ -220,9 +233,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
-      if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
-        this.#compress(request);
-      }
+      if (wire instanceof Promise) this.#whenCompressed(request, wire);
       if (sendNow && request.id === NOT_SENT) {
         this.#send(this.#session!, request); // nothing queued ahead: skip the queue
       } else {
@@ -232,21 +243,16 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     });
   }
 
-  /** Compresses a waiting request's payload; it keeps its place in the queue meanwhile. */
-  #compress(request: PendingRequest): void {
-    const prepared = prepareOutgoing(this.#compression, request.data, log);
-    if (prepared instanceof Promise) {
-      request.id = COMPRESSING;
-      prepared.then((wire) => {
-        request.type = wire.type;
-        request.data = wire.data;
-        request.id = NOT_SENT;
-        this.#pump();
-      });
-    } else {
-      request.type = prepared.type;
-      request.data = prepared.data;
-    }
+  /** An asynchronous codec finished a waiting request's payload; it kept its place in the queue meanwhile. */
+  #whenCompressed(request: PendingRequest, compressing: Promise<WirePayload>): void {
+    compressing.then((wire) => {
+      const tooLarge = oversizeError("request", wire.data.byteLength, this.#compression);
+      if (tooLarge) return this.#fail(request, tooLarge);
+      request.type = wire.type;
+      request.data = wire.data;
+      request.id = NOT_SENT;
+      this.#pump();
+    });
   }
 
   stats(): ReqSocketStats {
