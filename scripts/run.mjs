@@ -87,7 +87,7 @@ switch (task) {
     break;
   case "start":
     pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
-    process.exit(run(process.execPath, [join(root, "packages", "msg", "dist", "cli.js"), "tour"]));
+    process.exit(run(process.execPath, [join(root, "packages", "msg", "bin", "msg.js"), "tour"]));
     break;
   case "bench":
     pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");

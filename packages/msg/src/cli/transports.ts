@@ -3,11 +3,11 @@ import {
   type Compressor,
   compressionNames,
   ErrorCode,
-  MsgError,
   type Transport,
 } from "@msg/core";
 import { createCompressor } from "@msg/wire";
 import { integer, readPem } from "./args.js";
+import { UsageError } from "./command.js";
 
 export interface TransportFlags {
   transport?: string;
@@ -39,7 +39,7 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
       const { TlsTransport } = await import("@msg/transport-tcp");
       if (side === "server") {
         if (!cert || !key)
-          throw new MsgError(ErrorCode.InvalidArgument, "--transport tls needs --cert and --key");
+          throw new UsageError(ErrorCode.InvalidArgument, "--transport tls needs --cert and --key");
         return new TlsTransport({ cert, key, ca, requireClientCert: flags["require-client-cert"] ?? false });
       }
       return new TlsTransport({ ca, cert, key, servername: flags.servername });
@@ -53,7 +53,7 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
       });
     }
     default:
-      throw new MsgError(
+      throw new UsageError(
         ErrorCode.InvalidArgument,
         `unknown --transport "${flags.transport}" (tcp, tls, ipc or quic)`,
       );
@@ -67,7 +67,7 @@ export function createCompressorFlag(
 ): Compressor | undefined {
   if (name === undefined || name === "none") return undefined;
   if (!(compressionNames as readonly string[]).includes(name)) {
-    throw new MsgError(
+    throw new UsageError(
       ErrorCode.InvalidArgument,
       `unknown --compress "${name}" (${compressionNames.join(", ")})`,
     );
