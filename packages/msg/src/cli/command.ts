@@ -79,7 +79,10 @@ export function asUsage<T>(check: () => T): T {
 
 /** Flags every command has. */
 export const commonFlags = {
-  json: { type: "boolean", help: "one JSON object per line on stdout, for scripts (events: see the README of @msg/msg)" },
+  json: {
+    type: "boolean",
+    help: "one JSON object per line on stdout, for scripts (events: see the README of @msg/msg)",
+  },
   help: { type: "boolean", short: "h", help: "this help" },
 } as const satisfies FlagSpecs;
 

@@ -128,10 +128,12 @@ async function runTour(): Promise<number> {
   }
   say("(TLS takes certificates: see examples/reqrep_mtls.ts)");
 
-  step("Next: from the root of the repository, in two terminals");
+  step("Next: from the root of the repository (each line runs as printed; the first two in two terminals)");
   say("npm exec msg -- rep --bind 127.0.0.1:4000");
   say("npm exec msg -- req --connect 127.0.0.1:4000 --count 1000");
-  say("npm exec msg -- --help        (every command; `npm exec msg -- pub --help` for one command's flags)");
-  say("node --import tsx examples/pubsub.ts        (examples/ has one runnable file per feature)");
+  say(
+    "npm exec msg -- --help                  # every command; npm exec msg -- pub --help: one command's flags",
+  );
+  say("node --import tsx examples/pubsub.ts    # examples/ has one runnable file per feature");
   return 0;
 }

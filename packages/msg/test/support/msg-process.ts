@@ -29,6 +29,8 @@ export class MsgProcess {
     const [file, ...prefix] = options.command ?? [process.execPath, ...sourceFlags, bin];
     this.child = spawn(file!, [...prefix, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so that kill() also ends what it started (npm exec runs msg as a child).
+      detached: true,
       cwd: options.cwd,
       env: options.env ?? process.env,
     });
@@ -69,8 +71,13 @@ export class MsgProcess {
     return withTimeout(this.#exited, ms, `exit (stderr so far: ${this.stderr})`);
   }
 
+  /** Kills the process and everything it started (its process group). */
   kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    try {
+      process.kill(-this.child.pid!, "SIGKILL");
+    } catch {
+      // the group is gone already
+    }
   }
 }
 
