@@ -39,8 +39,8 @@ export interface DialerEvents {
 /**
  * Keeps one client connection to one address alive: connects (first attempt immediate), runs the
  * client hook, hands the ready connection to its owner, and after every failure or disconnect tries
- * again with capped, jittered exponential backoff. A rejected token stops the retries: sending the same
- * token again cannot succeed.
+ * again with capped, jittered exponential backoff. A rejected token stops the retries (sending the same
+ * token again cannot succeed), and so does a transport whose library is not installed.
  *
  * The owner reports the end of a connection with `disconnected()`.
  */
@@ -133,6 +133,7 @@ export class Dialer {
       const failure = toMsgError(error, ErrorCode.ConnectFailed, `connect to ${this.address}`);
       this.#attemptFailed(failure);
       this.#log.debug("connect failed", { address: this.address, error: failure.message });
+      if (failure.code === ErrorCode.TransportUnavailable) return this.#giveUp(failure); // cannot improve
       return this.#scheduleRetry();
     }
     if (this.stopped) return connection.destroy();
@@ -146,8 +147,7 @@ export class Dialer {
         if (failure.code === ErrorCode.AuthRejected) {
           this.#log.warn("authentication rejected", { address: this.address });
           this.#events.authRejected(failure);
-          this.#stop.abort(failure);
-          return this.#events.gaveUp(failure);
+          return this.#giveUp(failure);
         }
         this.#events.hookFailed(failure);
         return this.#scheduleRetry();
@@ -158,6 +158,11 @@ export class Dialer {
     this.#connectedAt = Date.now();
     this.#failedAttempts = 0;
     this.#events.connected(connection);
+  }
+
+  #giveUp(error: MsgError): void {
+    this.#stop.abort(error);
+    this.#events.gaveUp(error);
   }
 
   #attemptFailed(error: MsgError): void {
@@ -174,8 +179,7 @@ export class Dialer {
         `gave up on ${this.address} after ${this.#backoff.attempts} retries${this.#lastError ? `: ${this.#lastError.message}` : ""}`,
         { cause: this.#lastError },
       );
-      this.#stop.abort(error);
-      this.#events.gaveUp(error);
+      this.#giveUp(error);
       return;
     }
     this.#events.reconnectScheduled(delay, this.#backoff.attempts, this.#lastError);

@@ -1,10 +1,10 @@
 import { once } from "node:events";
 import { join } from "node:path";
-import { ErrorCode, isMsgError } from "@msg/core";
+import { ErrorCode, isMsgError, MsgError, type Transport } from "@msg/core";
 import { waitFor, withTimeout } from "@msg/core/testing";
 import { IpcTransport } from "@msg/transport-ipc";
 import { TcpTransport } from "@msg/transport-tcp";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RepSocket, ReqSocket, type SocketEvents, SubSocket } from "../src/index.js";
 import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
 import { freePort, freshIpcPath } from "./support/transports.js";
@@ -92,5 +92,24 @@ describe("a client that cannot connect says why", () => {
     const publisher = sub.stats().publishers[address]!;
     expect(publisher.failedConnectAttempts).toBeGreaterThanOrEqual(2);
     expect(publisher.lastConnectError?.code).toBe("ECONNREFUSED");
+  });
+
+  it("a transport whose library is not installed is given up at once, not retried", async () => {
+    const unavailable = new MsgError(ErrorCode.TransportUnavailable, "the test transport needs a package");
+    const transport: Transport = {
+      name: "absent",
+      bind: () => Promise.reject(unavailable),
+      connect: () => Promise.reject(unavailable),
+    };
+    const req = track(new ReqSocket(transport, quickRetry));
+    const scheduled = vi.fn();
+    req.on("reconnectScheduled", scheduled);
+    const gaveUp = once(req, "gaveUp");
+    const connecting = req.connect("anywhere:1");
+    expect(await rejectionOf(connecting)).toBe(unavailable);
+    const [{ error }] = await withTimeout(gaveUp, 5000, "gaveUp");
+    expect(error).toBe(unavailable);
+    expect(await rejectionOf(req.request("x"))).toBe(unavailable);
+    expect(scheduled).not.toHaveBeenCalled();
   });
 });
