@@ -11,7 +11,7 @@ describe("loading the optional QUIC library", () => {
     );
     expect(isMsgError(error, ErrorCode.TransportUnavailable)).toBe(true);
     expect((error as Error).message).toBe(
-      `the QUIC transport needs ${name}, which is not installed (it is an optional dependency): npm install ${name}`,
+      `the QUIC transport needs the optional packages @matrixai/quic and selfsigned; ${name} is not installed: npm install @matrixai/quic selfsigned`,
     );
   });
 

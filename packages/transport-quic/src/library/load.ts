@@ -3,12 +3,15 @@ import { ErrorCode, MsgError } from "@msg/core";
 /**
  * Loading `@matrixai/quic` (quiche bindings). The library is ESM only; it is loaded with a dynamic
  * `import()` so that the CommonJS build of this package works too (Node 20 cannot `require` an ES module).
- * It is an optional dependency (`npm install --omit=optional` leaves it out, with its native binary):
- * without it everything else works, and QUIC fails with `transport_unavailable` naming the package.
+ * It is an optional dependency, like `selfsigned` (certificates for `bind`): `npm install --omit=optional`
+ * leaves both out, with the native binary; everything else works, and QUIC fails with
+ * `transport_unavailable` naming the package to install.
  */
 export type QuicLibrary = typeof import("@matrixai/quic");
 
 export const QUIC_LIBRARY = "@matrixai/quic";
+/** The optional packages QUIC needs; a missing one is reported with the command that installs both. */
+const QUIC_PACKAGES = [QUIC_LIBRARY, "selfsigned"];
 
 let libraryLoading: Promise<QuicLibrary> | undefined;
 
@@ -31,11 +34,10 @@ export async function importLibrary<T>(name: string): Promise<T> {
       (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
       typeof message === "string" &&
       message.includes(`'${name}'`);
+    const needs = `the QUIC transport needs the optional packages ${QUIC_PACKAGES.join(" and ")}`;
     const reason = missing
-      ? `which is not installed (it is an optional dependency): npm install ${name}`
-      : `which failed to load (${message}); reinstall ${name}`;
-    throw new MsgError(ErrorCode.TransportUnavailable, `the QUIC transport needs ${name}, ${reason}`, {
-      cause: error,
-    });
+      ? `${name} is not installed: npm install ${QUIC_PACKAGES.join(" ")}`
+      : `${name} failed to load (${message}); reinstall it`;
+    throw new MsgError(ErrorCode.TransportUnavailable, `${needs}; ${reason}`, { cause: error });
   }
 }
