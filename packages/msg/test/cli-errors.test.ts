@@ -107,6 +107,7 @@ describe("msg: every command exits on every error", () => {
     [["sub", "--connect", "127.0.0.1:1", "--subscribe", "MSG.>"], "invalid_topic"],
     [["rep", "--bind", "127.0.0.1:0", "--count", "-3"], "invalid_argument"],
     [["req", "--connect", "127.0.0.1:1", "--compress", "brotli"], "invalid_argument"],
+    [["rep", "--bind", "127.0.0.1:0", "--compress", "gzip", "--level", "99"], "invalid_argument"],
     [["rep", "--bind", "127.0.0.1:0", "--transport", "tls"], "invalid_argument"],
     [
       ["rep", "--bind", "127.0.0.1:0", "--cert", "/nonexistent.pem", "--transport", "tls", "--key", "/x"],

@@ -62,7 +62,7 @@ subscribed. Exits 0 once the messages are handed to the transport (and flushed, 
     const size = Math.max(8, integer(flags.size, "size"));
     const rate = integer(flags.rate, "rate");
     const waitFor = integer(flags["wait-subscribers"], "wait-subscribers");
-    const compressor = createCompressorFlag(flags.compress, flags.level);
+    const compressor = await createCompressorFlag(flags.compress, flags.level);
     const minCompressSize = integer(flags["min-compress-size"], "min-compress-size");
     const tokens = flags["auth-token"];
     const socket = new PubSocket(await createTransport(flags, "server"), {

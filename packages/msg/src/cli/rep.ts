@@ -35,7 +35,7 @@ with --count, until N requests are answered.`,
   },
   async run(flags, out) {
     const limit = flags.count === undefined ? Number.POSITIVE_INFINITY : integer(flags.count, "count");
-    const compressor = createCompressorFlag(flags.compress, flags.level);
+    const compressor = await createCompressorFlag(flags.compress, flags.level);
     const minCompressSize = integer(flags["min-compress-size"], "min-compress-size");
     const tokens = flags["auth-token"];
     const socket = new RepSocket(await createTransport(flags, "server"), {

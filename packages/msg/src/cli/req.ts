@@ -40,7 +40,7 @@ because the connection is not up fails with timeout, naming the last connection 
     const size = integer(flags.size, "size");
     const inflight = Math.max(1, integer(flags.inflight, "inflight"));
     const timeout = integer(flags.timeout, "timeout");
-    const compressor = createCompressorFlag(flags.compress, flags.level);
+    const compressor = await createCompressorFlag(flags.compress, flags.level);
     const minCompressSize = integer(flags["min-compress-size"], "min-compress-size");
     const socket = new ReqSocket(await createTransport(flags, "client"), {
       compressor,

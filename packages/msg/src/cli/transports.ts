@@ -7,7 +7,7 @@ import {
 } from "@msg/core";
 import { createCompressor } from "@msg/wire";
 import { integer, readPem } from "./args.js";
-import { UsageError } from "./command.js";
+import { asUsage, UsageError } from "./command.js";
 
 export interface TransportFlags {
   transport?: string;
@@ -60,11 +60,15 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
   }
 }
 
-/** The compressor named by `--compress`, or undefined for `none`. */
-export function createCompressorFlag(
+/**
+ * The compressor named by `--compress`, or undefined for `none`. A native codec that is not installed
+ * fails here, once, with `codec_unavailable` (a socket would otherwise fall back to sending every
+ * payload uncompressed, saying so only in its log).
+ */
+export async function createCompressorFlag(
   name: string | undefined,
   level: string | undefined,
-): Compressor | undefined {
+): Promise<Compressor | undefined> {
   if (name === undefined || name === "none") return undefined;
   if (!(compressionNames as readonly string[]).includes(name)) {
     throw new UsageError(
@@ -73,5 +77,7 @@ export function createCompressorFlag(
     );
   }
   const options = level === undefined ? {} : { level: integer(level, "level", 0) };
-  return createCompressor(name as CompressionName, options);
+  const compressor = asUsage(() => createCompressor(name as CompressionName, options));
+  await compressor.compress(new Uint8Array(1));
+  return compressor;
 }
