@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
 import { ErrorCode } from "@msg/core";
-import { type FlagSpecs, UsageError } from "./command.js";
+import { type FlagSpec, type FlagSpecs, UsageError } from "./command.js";
+
+/** `--bind`, for the commands that listen (rep, pub). */
+export const bindFlag = {
+  type: "string",
+  value: "ADDR",
+  required: true,
+  help: "where to listen: host:port (port 0 picks a free port), or a socket path with --transport ipc",
+} as const satisfies FlagSpec;
 
 /** How the commands that open a transport choose it, for the side that binds. */
 export const serverTransportFlags = {

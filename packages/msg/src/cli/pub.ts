@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { PubSocket, validateTopic } from "@msg/socket";
-import { compressionFlags, integer, serverTransportFlags } from "./args.js";
+import { bindFlag, compressionFlags, integer, serverTransportFlags } from "./args.js";
 import { asUsage, commonFlags, defineCommand } from "./command.js";
-import { createCompressorFlag, createTransport } from "./transports.js";
+import { compressionOptions, createTransport } from "./transports.js";
 
 export const pub = defineCommand({
   name: "pub",
@@ -13,12 +13,7 @@ integer, the rest is random. A message published before a subscriber's subscript
 not delivered to it: with --wait-subscribers K, publishing starts once K subscribers are connected and
 subscribed. Exits 0 once the messages are handed to the transport (and flushed, up to 5 s).`,
   flags: {
-    bind: {
-      type: "string",
-      value: "ADDR",
-      required: true,
-      help: "where to listen: host:port (port 0 picks a free port), or a socket path with --transport ipc",
-    },
+    bind: bindFlag,
     topic: {
       type: "string",
       value: "TOPIC",
@@ -62,12 +57,10 @@ subscribed. Exits 0 once the messages are handed to the transport (and flushed, 
     const size = Math.max(8, integer(flags.size, "size"));
     const rate = integer(flags.rate, "rate");
     const waitFor = integer(flags["wait-subscribers"], "wait-subscribers");
-    const compressor = await createCompressorFlag(flags.compress, flags.level);
-    const minCompressSize = integer(flags["min-compress-size"], "min-compress-size");
+    const compression = await compressionOptions(flags);
     const tokens = flags["auth-token"];
     const socket = new PubSocket(await createTransport(flags, "server"), {
-      compressor,
-      minCompressSize,
+      ...compression,
       ...(tokens.length > 0 ? { authTokens: tokens } : {}),
     });
     try {

@@ -1,7 +1,7 @@
 import { RepSocket } from "@msg/socket";
-import { compressionFlags, integer, serverTransportFlags } from "./args.js";
+import { bindFlag, compressionFlags, integer, serverTransportFlags } from "./args.js";
 import { commonFlags, defineCommand } from "./command.js";
-import { createCompressorFlag, createTransport } from "./transports.js";
+import { compressionOptions, createTransport } from "./transports.js";
 
 export const rep = defineCommand({
   name: "rep",
@@ -10,12 +10,7 @@ export const rep = defineCommand({
   description: `Answers every request with its payload unchanged, until interrupted (SIGINT, SIGTERM) or,
 with --count, until N requests are answered.`,
   flags: {
-    bind: {
-      type: "string",
-      value: "ADDR",
-      required: true,
-      help: "where to listen: host:port (port 0 picks a free port), or a socket path with --transport ipc",
-    },
+    bind: bindFlag,
     "auth-token": {
       type: "string",
       value: "TOKEN",
@@ -35,12 +30,10 @@ with --count, until N requests are answered.`,
   },
   async run(flags, out) {
     const limit = flags.count === undefined ? Number.POSITIVE_INFINITY : integer(flags.count, "count");
-    const compressor = await createCompressorFlag(flags.compress, flags.level);
-    const minCompressSize = integer(flags["min-compress-size"], "min-compress-size");
+    const compression = await compressionOptions(flags);
     const tokens = flags["auth-token"];
     const socket = new RepSocket(await createTransport(flags, "server"), {
-      compressor,
-      minCompressSize,
+      ...compression,
       ...(tokens.length > 0 ? { authTokens: tokens } : {}),
     });
     const stop = () => void socket.close();

@@ -4,7 +4,7 @@ import { clientTransportFlags, compressionFlags, integer, reconnectFlags, retryA
 import { commonFlags, defineCommand } from "./command.js";
 import { countByCode } from "./output.js";
 import { reportReconnects } from "./reconnects.js";
-import { createCompressorFlag, createTransport } from "./transports.js";
+import { compressionOptions, createTransport } from "./transports.js";
 
 export const req = defineCommand({
   name: "req",
@@ -40,11 +40,9 @@ because the connection is not up fails with timeout, naming the last connection 
     const size = integer(flags.size, "size");
     const inflight = Math.max(1, integer(flags.inflight, "inflight"));
     const timeout = integer(flags.timeout, "timeout");
-    const compressor = await createCompressorFlag(flags.compress, flags.level);
-    const minCompressSize = integer(flags["min-compress-size"], "min-compress-size");
+    const compression = await compressionOptions(flags);
     const socket = new ReqSocket(await createTransport(flags, "client"), {
-      compressor,
-      minCompressSize,
+      ...compression,
       timeout,
       retryAttempts: retryAttempts(flags["retry-attempts"]),
       ...(flags.token !== undefined ? { authToken: flags.token } : {}),

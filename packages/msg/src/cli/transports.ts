@@ -65,7 +65,7 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
  * fails here, once, with `codec_unavailable` (a socket would otherwise fall back to sending every
  * payload uncompressed, saying so only in its log).
  */
-export async function createCompressorFlag(
+async function createCompressorFlag(
   name: string | undefined,
   level: string | undefined,
 ): Promise<Compressor | undefined> {
@@ -80,4 +80,16 @@ export async function createCompressorFlag(
   const compressor = asUsage(() => createCompressor(name as CompressionName, options));
   await compressor.compress(new Uint8Array(1));
   return compressor;
+}
+
+/** A sending socket's compression options, from `--compress`, `--level` and `--min-compress-size`. */
+export async function compressionOptions(flags: {
+  compress: string;
+  level?: string | undefined;
+  "min-compress-size": string;
+}): Promise<{ compressor: Compressor | undefined; minCompressSize: number }> {
+  return {
+    compressor: await createCompressorFlag(flags.compress, flags.level),
+    minCompressSize: integer(flags["min-compress-size"], "min-compress-size"),
+  };
 }
