@@ -247,11 +247,13 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #whenCompressed(request: PendingRequest, compressing: Promise<WirePayload>): void {
     compressing.then((wire) => {
       const tooLarge = oversizeError("request", wire.data.byteLength, this.#compression);
-      if (tooLarge) return this.#fail(request, tooLarge);
-      request.type = wire.type;
-      request.data = wire.data;
-      request.id = NOT_SENT;
-      this.#pump();
+      if (tooLarge) this.#fail(request, tooLarge);
+      else {
+        request.type = wire.type;
+        request.data = wire.data;
+        request.id = NOT_SENT;
+      }
+      this.#pump(); // requests behind this one may be ready and waiting for it
     });
   }
 
