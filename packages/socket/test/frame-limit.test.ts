@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { ErrorCode, isMsgError } from "@msg/core";
+import { CompressionType, type Compressor, ErrorCode, isMsgError } from "@msg/core";
 import { withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { createCompressor, DEFAULT_MAX_FRAME_SIZE } from "@msg/wire";
@@ -86,6 +86,22 @@ describe("a payload over the sender's own maxFrameSize is refused at once with f
     const small = req.request("small");
     expect(isMsgError(await rejectionOf(tooLarge), ErrorCode.FrameTooLarge)).toBe(true);
     expect(Buffer.from(await withTimeout(small, 5000, "small request")).toString()).toBe("small");
+  });
+
+  it("Req: requests compressed while an oversized one ahead of them was still compressing go out", async () => {
+    // An asynchronous codec that finishes small payloads first and leaves bytes as they are, so that
+    // the order is fixed: "small" is ready while the oversized request ahead of it is still compressing.
+    const slowForLarge: Compressor = {
+      type: CompressionType.None,
+      compress: (data) =>
+        new Promise((resolve) => setTimeout(() => resolve(data), data.byteLength > limit ? 100 : 0)),
+    };
+    const { rep, req } = await reqRep({ maxFrameSize: limit, compressor: slowForLarge, minCompressSize: 0 });
+    void echo(rep);
+    const tooLarge = req.request(Buffer.alloc(2 * limit));
+    const small = req.request("small", { timeout: 3000 });
+    expect(isMsgError(await rejectionOf(tooLarge), ErrorCode.FrameTooLarge)).toBe(true);
+    expect(Buffer.from(await small).toString()).toBe("small");
   });
 
   it("Rep: respond() throws frame_too_large and the request can still be answered", async () => {
