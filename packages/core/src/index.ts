@@ -25,6 +25,7 @@ export {
 export * from "./net-listener.js";
 export type {
   ConnectAttemptStats,
+  ConnectErrorInfo,
   PublisherStats,
   PubSocketStats,
   RepSocketStats,
