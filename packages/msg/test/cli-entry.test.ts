@@ -17,15 +17,15 @@ const npmEnv = {
 describe("msg: how a newcomer reaches it", () => {
   const run = useMsg();
 
-  it("`npm exec msg -- ...` works from the root of the repository", async () => {
-    const command = run(["exec", "msg", "--", "--version"], {
-      command: ["npm"],
-      cwd: repositoryRoot,
-      env: npmEnv,
-    });
-    expect(await command.exited(60_000)).toBe(0);
-    expect(command.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
-  });
+  it.each(["npm exec msg --", "npx msg"])(
+    "`%s --version` works from the root of the repository",
+    async (prefix) => {
+      const [tool, ...args] = prefix.split(" ");
+      const command = run([...args, "--version"], { command: [tool!], cwd: repositoryRoot, env: npmEnv });
+      expect(await command.exited(60_000)).toBe(0);
+      expect(command.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    },
+  );
 
   it("the tour ends by itself, leaves no IPC folder, and its Next lines run as printed", async () => {
     const tour = run(["tour"]);

@@ -85,6 +85,14 @@ describe("msg: a connection failure says why", () => {
     expect(sub.stderr).toMatch(/^msg: connect_failed: gave up .*ECONNREFUSED$/m);
   });
 
+  it("sub without --timeout or --retry-attempts says at once that it cannot connect, and keeps trying", async () => {
+    const sub = run(["sub", "--connect", `127.0.0.1:${await deadPort()}`, "--subscribe", "a.>"]);
+    await sub.stderrMatching(
+      /^msg: connect_failed: .*ECONNREFUSED \(attempt 1, retrying in \d+ ms; --verbose shows every attempt\)$/m,
+    );
+    expect(sub.child.exitCode).toBeNull();
+  });
+
   it("sub --timeout names the publisher it could not reach", async () => {
     const address = `127.0.0.1:${await deadPort()}`;
     const sub = run(["sub", "--connect", address, "--subscribe", "a.>", "--timeout", "500"]);

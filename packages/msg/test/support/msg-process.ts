@@ -66,6 +66,20 @@ export class MsgProcess {
     );
   }
 
+  /** Resolves once stderr matches `pattern`, within `ms`. */
+  async stderrMatching(pattern: RegExp, ms = 15_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(this.stderr)) {
+      const left = deadline - Date.now();
+      await withTimeout(
+        once(this.child.stderr!, "data"),
+        Math.max(left, 0),
+        `stderr matching ${pattern} (so far: ${this.stderr})`,
+      );
+    }
+    return this.stderr;
+  }
+
   /** The exit status, within `ms`; on failure the test sees stderr. */
   exited(ms = 15_000): Promise<number | null> {
     return withTimeout(this.#exited, ms, `exit (stderr so far: ${this.stderr})`);
