@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -69,5 +71,13 @@ describe("examples", () => {
     const { code, stdout } = await runExample(name);
     expect(code, stdout).toBe(0);
     for (const pattern of expectations[name]!) expect(stdout).toMatch(pattern);
+  });
+
+  it("ipc removes the folder it made for its socket", async () => {
+    const { code, stdout } = await runExample("ipc");
+    expect(code, stdout).toBe(0);
+    const path = /Rep listening on (\S+)/.exec(stdout)?.[1];
+    expect(path, stdout).toBeDefined();
+    expect(existsSync(dirname(path!))).toBe(false);
   });
 });

@@ -68,6 +68,11 @@ export const ErrorCode = {
   UnsupportedControl: "unsupported_control",
   /** TLS or QUIC handshake failed. */
   HandshakeFailed: "handshake_failed",
+  /**
+   * The transport's optional native library is not installed (or does not load on this platform);
+   * the message names the package. Retrying cannot help: a client gives up at once.
+   */
+  TransportUnavailable: "transport_unavailable",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

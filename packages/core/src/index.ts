@@ -23,6 +23,8 @@ export {
 } from "./logger.js";
 export * from "./net-listener.js";
 export type {
+  ConnectAttemptStats,
+  ConnectErrorInfo,
   PublisherStats,
   PubSocketStats,
   RepSocketStats,

@@ -1,10 +1,29 @@
 import type { ConnectionStats } from "./connection.js";
 
 /**
+ * How a client's attempts to connect to one address are going, so that "not connected" can say why.
+ * A failed attempt is a failed connect, a failed handshake, or a failed connection hook.
+ */
+export interface ConnectAttemptStats {
+  /** Attempts that failed in a row since the last successful connection; 0 while connected. */
+  failedConnectAttempts: number;
+  /** The last failed attempt, kept after a later success; absent until an attempt fails. */
+  lastConnectError?: ConnectErrorInfo;
+}
+
+/** One failed connection attempt, as `stats()` reports it. */
+export interface ConnectErrorInfo {
+  /** The system error code when there is one (`ECONNREFUSED`, `ENOENT`, `ENOTFOUND`, ...), else the MsgError code. */
+  code: string;
+  /** The error's message (it names the address). */
+  message: string;
+}
+
+/**
  * The statistics each socket kind reports. Counters are cumulative since the socket was created;
  * `transport` is the snapshot of the current connection's transport counters, where there is one.
  */
-export interface ReqSocketStats {
+export interface ReqSocketStats extends ConnectAttemptStats {
   /** Bytes sent, frame headers included. */
   bytesTx: number;
   /** Bytes received, frame headers included. */
@@ -75,7 +94,7 @@ export interface SubSocketStats {
 }
 
 /** What a Sub socket counts for one publisher. */
-export interface PublisherStats {
+export interface PublisherStats extends ConnectAttemptStats {
   /** Bytes received from this publisher, frame headers included. */
   bytesRx: number;
   /** Messages received from this publisher. */

@@ -21,7 +21,8 @@ export interface Transport {
 
   /**
    * Opens a connection to `address` and completes the transport handshake.
-   * Rejects with a MsgError (`connect_failed`, `handshake_failed`, `invalid_address`, `aborted`).
+   * Rejects with a MsgError (`connect_failed`, `handshake_failed`, `invalid_address`, `aborted`, or
+   * `transport_unavailable` when an optional library the transport needs is not installed).
    */
   connect(address: string, options?: ConnectOptions): Promise<Connection>;
 }

@@ -27,6 +27,12 @@ export interface SocketEvents {
     delayMs: number;
     /** Attempts since the last healthy connection, from 1. */
     attempt: number;
+    /**
+     * Why: the failed attempt (`connect_failed` with the system error as its `cause`,
+     * `handshake_failed`, `hook_failed`, ...) or the broken connection's error; absent after a clean
+     * disconnect.
+     */
+    error?: Error;
   };
   /** The client stopped retrying `address` (retry budget spent, or auth rejected). */
   gaveUp: {

@@ -2,6 +2,7 @@ import { CompressionType, createLogger, ErrorCode, type PubSocketStats, type Tra
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
   type CompressionOptions,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -172,7 +173,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * case under the `drop` policy: nothing to wait for, nothing allocated), or a Promise when it has to
    * wait: for room under `block`, or for an asynchronous codec. `await pub.publish(...)` works either
    * way. Errors come as a rejected Promise: `invalid_state` before bind, `invalid_topic` for a reserved,
-   * wildcard or oversized topic, `socket_closed` after close.
+   * wildcard or oversized topic, `frame_too_large` for a payload over `maxFrameSize` (after
+   * compression), `socket_closed` after close.
    */
   publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
     if (this.#closed) return Promise.reject(closedError());
@@ -184,11 +186,14 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#stats.messagesPublished++;
-    if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
     const data = toBytes(payload);
     const compress =
       this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
+    // Refused whether or not anyone subscribes, so the error does not depend on timing.
+    const tooLarge = compress ? undefined : oversizeError("message", data.byteLength, this.#compression);
+    if (tooLarge) return Promise.reject(tooLarge);
+    this.#stats.messagesPublished++;
+    if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
     if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
       return Promise.reject(
@@ -201,6 +206,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     return this.#track(
       previous.then(async () => {
         const wire = await prepared;
+        const compressedTooLarge = oversizeError("message", wire.data.byteLength, this.#compression);
+        if (compressedTooLarge) throw compressedTooLarge;
         return this.#fanOut(topic, topicBytes, wire.type, wire.data);
       }),
     );

@@ -1,4 +1,5 @@
 import {
+  type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
   createLogger,
@@ -58,7 +59,8 @@ interface Upstream {
   connection: Connection | undefined;
   /** The seq expected next on the current connection (undefined before the first message). */
   expectedSeq: number | undefined;
-  stats: PublisherStats;
+  /** Its counters; the connect-attempt figures come from the dialer. */
+  stats: Omit<PublisherStats, keyof ConnectAttemptStats>;
   latencySamples: number;
   /** Keeps messages of this publisher in order when some decompress asynchronously. */
   chain: Promise<void> | undefined;
@@ -151,8 +153,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
             this.#attach(upstream, connection);
             settle.resolve();
           },
-          reconnectScheduled: (delayMs, attempt) =>
-            this.fire("reconnectScheduled", { address: target, delayMs, attempt }),
+          reconnectScheduled: (delayMs, attempt, error) =>
+            this.fire("reconnectScheduled", { address: target, delayMs, attempt, error }),
           hookFailed: (error) => this.fire("hookFailed", { address: target, error }),
           authRejected: () => this.fire("authRejected", { address: target }),
           gaveUp: (error) => {
@@ -209,7 +211,9 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   /** A snapshot of the socket's counters, with per-publisher figures. */
   stats(): SubSocketStats {
     const publishers: Record<string, PublisherStats> = {};
-    for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
+    for (const upstream of this.#upstreams.values()) {
+      publishers[upstream.address] = { ...upstream.stats, ...upstream.dialer.attemptStats() };
+    }
     return { ...this.#stats, publishers, connectionErrors: this.#inbound.faults.counts };
   }
 

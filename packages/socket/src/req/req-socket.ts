@@ -13,10 +13,12 @@ import {
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import {
   type CompressionOptions,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
   toBytes,
+  type WirePayload,
 } from "../compression.js";
 import { DeadlineTimer } from "../deadlines.js";
 import { Dialer, type ReconnectOptions } from "../dialer.js";
@@ -126,7 +128,10 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #connectWaiters: { resolve(): void; reject(error: MsgError): void }[] = [];
   readonly #rtt = new RttTracker();
   readonly #deadlines = new DeadlineTimer<PendingRequest>((request) =>
-    this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms`)),
+    this.#fail(
+      request,
+      msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms${this.#whyNotConnected()}`),
+    ),
   );
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
   /** Set while close() lingers: called once nothing is in flight any more. */
@@ -174,8 +179,8 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       log,
       events: {
         connected: (connection) => this.#attach(connection),
-        reconnectScheduled: (delayMs, attempt) =>
-          this.fire("reconnectScheduled", { address, delayMs, attempt }),
+        reconnectScheduled: (delayMs, attempt, error) =>
+          this.fire("reconnectScheduled", { address, delayMs, attempt, error }),
         hookFailed: (error) => this.fire("hookFailed", { address, error }),
         authRejected: () => this.fire("authRejected", { address }),
         gaveUp: (error) => this.#giveUp(address, error),
@@ -201,12 +206,23 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       );
     }
     const bytes = toBytes(payload);
+    const { compressor, minCompressSize } = this.#compression;
+    const wire =
+      compressor && bytes.byteLength > minCompressSize
+        ? prepareOutgoing(this.#compression, bytes, log)
+        : { type: CompressionType.None, data: bytes };
+    const tooLarge =
+      wire instanceof Promise ? undefined : oversizeError("request", wire.data.byteLength, this.#compression);
+    if (tooLarge) {
+      this.#count(tooLarge.code);
+      return Promise.reject(tooLarge);
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       const timeoutMs = options.timeout ?? this.#timeout;
       const request: PendingRequest = {
-        id: NOT_SENT,
-        type: CompressionType.None,
-        data: bytes,
+        id: wire instanceof Promise ? COMPRESSING : NOT_SENT,
+        type: wire instanceof Promise ? CompressionType.None : wire.type,
+        data: wire instanceof Promise ? bytes : wire.data,
         ping: isPing(bytes),
         resent: false,
         sentAt: 0,
@@ -222,9 +238,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
-      if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
-        this.#compress(request);
-      }
+      if (wire instanceof Promise) this.#whenCompressed(request, wire);
       if (sendNow && request.id === NOT_SENT) {
         this.#send(this.#session!, request); // nothing queued ahead: skip the queue
       } else {
@@ -234,21 +248,18 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     });
   }
 
-  /** Compresses a waiting request's payload; it keeps its place in the queue meanwhile. */
-  #compress(request: PendingRequest): void {
-    const prepared = prepareOutgoing(this.#compression, request.data, log);
-    if (prepared instanceof Promise) {
-      request.id = COMPRESSING;
-      prepared.then((wire) => {
+  /** An asynchronous codec finished a waiting request's payload; it kept its place in the queue meanwhile. */
+  #whenCompressed(request: PendingRequest, compressing: Promise<WirePayload>): void {
+    compressing.then((wire) => {
+      const tooLarge = oversizeError("request", wire.data.byteLength, this.#compression);
+      if (tooLarge) this.#fail(request, tooLarge);
+      else {
         request.type = wire.type;
         request.data = wire.data;
         request.id = NOT_SENT;
-        this.#pump();
-      });
-    } else {
-      request.type = prepared.type;
-      request.data = prepared.data;
-    }
+      }
+      this.#pump(); // requests behind this one may be ready and waiting for it
+    });
   }
 
   /** A snapshot of the socket's counters, with the current connection's transport figures. */
@@ -259,6 +270,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       recentRttUs: this.#rtt.recent,
       failures: { ...this.#failures },
       connectionErrors: this.#inbound.faults.counts,
+      ...(this.#dialer?.attemptStats() ?? { failedConnectAttempts: 0 }),
     };
     const transport = this.#session?.connection.stats?.();
     if (transport) snapshot.transport = transport;
@@ -454,6 +466,16 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #settle(request: PendingRequest): void {
     this.#deadlines.delete(request);
     if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
+  }
+
+  /** For a timeout: why nothing could be sent, when the socket is not connected ("" when it is). */
+  #whyNotConnected(): string {
+    if (this.#session) return "";
+    if (!this.#dialer) return " (not connected: connect() was not called)";
+    const { failedConnectAttempts, lastConnectError } = this.#dialer.attemptStats();
+    if (failedConnectAttempts === 0 || !lastConnectError) return " (not connected yet)";
+    const attempts = `${failedConnectAttempts} attempt${failedConnectAttempts === 1 ? "" : "s"}`;
+    return ` (not connected: ${lastConnectError.message}, ${attempts})`;
   }
 
   #giveUp(address: string, error: MsgError): void {
