@@ -7,6 +7,7 @@ import { Output } from "./cli/output.js";
 import { pub, pubUsage } from "./cli/pub.js";
 import { rep, repUsage } from "./cli/rep.js";
 import { req, reqUsage } from "./cli/req.js";
+import { sim, simUsage } from "./cli/sim.js";
 import { sub, subUsage } from "./cli/sub.js";
 import { tour } from "./cli/tour.js";
 
@@ -15,6 +16,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   req,
   pub,
   sub,
+  sim,
   tour: () => tour(),
 };
 const usage = [
@@ -23,6 +25,7 @@ const usage = [
   reqUsage,
   pubUsage,
   subUsage,
+  simUsage,
   "msg tour\n  A guided tour (what `npm start` runs).",
 ].join("\n\n");
 
