@@ -101,7 +101,7 @@ export class ToxiproxyApi {
     const routes = this.#routes[shape];
     if (!routes) throw apiErrors.notFound;
     // toxiproxy takes PATCH as well as POST for updates (POST is its older spelling).
-    const handler = routes[method] ?? (method === "PATCH" ? routes.UPDATE : undefined);
+    const handler = routes[method] ?? (method === "POST" || method === "PATCH" ? routes.UPDATE : undefined);
     if (!handler) throw apiErrors.methodNotAllowed;
     return [handler, parts.filter((_, i) => i % 2 === 1)];
   }
@@ -118,7 +118,15 @@ export class ToxiproxyApi {
       },
     },
     populate: {
-      POST: async (_, body) => ({ status: 201, body: { proxies: await this.#registry.populate(body()) } }),
+      POST: async (_, body) => {
+        let list: unknown;
+        try {
+          list = body();
+        } catch (error) {
+          throw new PopulateError(error as ApiError, null);
+        }
+        return { status: 201, body: { proxies: await this.#registry.populate(list) } };
+      },
     },
     proxies: {
       GET: async () => ({

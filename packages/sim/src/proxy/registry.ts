@@ -97,11 +97,16 @@ export class ProxyRegistry {
   /**
    * Creates or replaces each proxy in order (toxiproxy's populate): a proxy whose listen and upstream
    * are unchanged is kept as it is, toxics included; a different one is stopped and replaced. Every
-   * description is checked before anything changes. On a failure, `created` holds those done before it.
+   * description is checked before anything changes. Throws a {@link PopulateError}.
    */
   async populate(bodies: unknown): Promise<NamedProxy[]> {
-    if (!Array.isArray(bodies)) throw apiErrors.badRequestBody.with("expected a JSON array of proxies");
-    const inputs = bodies.map((body, index) => parseProxyInput(body, index + 1));
+    let inputs: ProxyInput[];
+    try {
+      if (!Array.isArray(bodies)) throw apiErrors.badRequestBody.with("expected a JSON array of proxies");
+      inputs = bodies.map((body, index) => parseProxyInput(body, index + 1));
+    } catch (error) {
+      throw new PopulateError(error as ApiError, null);
+    }
     const done: NamedProxy[] = [];
     for (const input of inputs) {
       try {
@@ -158,11 +163,14 @@ export class ProxyRegistry {
   }
 }
 
-/** A populate that failed part way: the error, and the proxies created or kept before it. */
+/**
+ * A populate that failed: the error, and the proxies created or kept before it (null when the list
+ * itself was refused, which toxiproxy reports as `"proxies": null`).
+ */
 export class PopulateError extends Error {
   constructor(
     readonly error: ApiError,
-    readonly done: NamedProxy[],
+    readonly done: NamedProxy[] | null,
   ) {
     super(error.message);
   }

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
-import { Prng, realScheduler, type Scheduler, StreamLink } from "../engine/index.js";
+import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
 import { type DirectionConfig, type DirectionTotals, type PathPolicy, sumLinkStats } from "./path.js";
 
 const log = createLogger("sim.proxy.tcp");
@@ -77,7 +77,8 @@ export class TcpProxy {
   /** Starts listening; resolves with the bound address. Rejects with MsgError `bind_failed`. */
   async start(): Promise<string> {
     if (this.#server) return this.#address!;
-    const { host, port } = parseHostPort(this.#options.listen);
+    // After a stop, listen again where the proxy was (port 0 picked a port once; clients kept it).
+    const { host, port } = parseHostPort(this.#address ?? this.#options.listen);
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     server.on("connection", (client) => this.#accept(client));
     try {
@@ -289,6 +290,7 @@ class Pipe {
   readonly link: StreamLink;
   readonly #source: Socket;
   #config: DirectionConfig;
+  #sawData = false;
   #linkFull = false;
   #destinationFull = false;
 
@@ -302,7 +304,7 @@ class Pipe {
     this.#config = config;
     this.link = new StreamLink({
       impairment: config.impairment,
-      faults: config.faults,
+      faults: this.#armedFaults(),
       prng: engine.prng,
       scheduler: engine.scheduler,
       deliver: (chunk) => {
@@ -327,6 +329,10 @@ class Pipe {
       this.#gate();
     });
     source.on("data", (chunk: Buffer) => {
+      if (!this.#sawData) {
+        this.#sawData = true;
+        if (this.#config.faults?.resetPeerMs !== undefined) this.link.setFaults(this.#config.faults);
+      }
       if (!this.link.write(chunk)) {
         this.#linkFull = true;
         this.#gate();
@@ -339,7 +345,18 @@ class Pipe {
   configure(config: DirectionConfig): void {
     this.#config = config;
     this.link.setImpairment(config.impairment);
-    this.link.setFaults(config.faults);
+    this.link.setFaults(this.#armedFaults());
+  }
+
+  /**
+   * The faults to give the link now. toxiproxy's reset_peer starts its timer when the first data
+   * arrives in its direction, not when the connection opens, so it is held back until then.
+   */
+  #armedFaults(): StreamFaults | undefined {
+    const faults = this.#config.faults;
+    if (this.#sawData || faults?.resetPeerMs === undefined) return faults;
+    const { resetPeerMs: _held, ...others } = faults;
+    return others;
   }
 
   /** Reads from the source only while both the link and the destination socket have room. */

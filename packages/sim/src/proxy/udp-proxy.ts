@@ -83,7 +83,8 @@ export class UdpProxy {
   /** Resolves the upstream and binds; resolves with the bound address. Rejects with MsgError. */
   async start(): Promise<string> {
     if (this.#socket) return this.#address!;
-    const listen = parseHostPort(this.#options.listen);
+    // After a stop, bind again where the proxy was (port 0 picked a port once; clients kept it).
+    const listen = parseHostPort(this.#address ?? this.#options.listen);
     const upstream = parseHostPort(this.#options.upstream);
     let listenFamily: number;
     try {
