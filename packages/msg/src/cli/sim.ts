@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ErrorCode, MsgError } from "@msg/core";
 import {
   DEFAULT_API_ADDRESS,
@@ -13,7 +14,7 @@ import {
   UdpProxy,
   validateImpairment,
 } from "@msg/sim";
-import { integer, parse, required } from "./args.js";
+import { integer } from "./args.js";
 import { Output } from "./output.js";
 
 export const simUsage = `msg sim proxy --listen ADDR --upstream ADDR [--udp] [--idle-timeout MS]
@@ -53,6 +54,20 @@ export async function sim(argv: string[]): Promise<number> {
   return run();
 }
 
+/** Parses flags strictly; an unknown flag, a missing value or a stray word is a usage error. */
+function flagsOf<const T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true as const, allowPositionals: false as const }).values;
+  } catch (error) {
+    throw new MsgError(ErrorCode.InvalidArgument, (error as Error).message);
+  }
+}
+
+function requiredFlag(value: string | undefined, name: string): string {
+  if (!value) throw new MsgError(ErrorCode.InvalidArgument, `--${name} is required`);
+  return value;
+}
+
 const impairmentFlags = {
   latency: { type: "string" },
   jitter: { type: "string" },
@@ -70,7 +85,7 @@ const impairmentFlags = {
 } as const;
 
 function prepareProxy(argv: string[]): () => Promise<number> {
-  const flags = parse(argv, {
+  const flags = flagsOf(argv, {
     ...impairmentFlags,
     listen: { type: "string" },
     upstream: { type: "string" },
@@ -81,8 +96,8 @@ function prepareProxy(argv: string[]): () => Promise<number> {
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
-  const listen = required(flags.listen, "listen");
-  const upstream = required(flags.upstream, "upstream");
+  const listen = requiredFlag(flags.listen, "listen");
+  const upstream = requiredFlag(flags.upstream, "upstream");
   const impairment = impairmentOf(flags);
   const direction = flags.direction;
   if (direction !== "both" && direction !== "up" && direction !== "down") {
@@ -120,7 +135,7 @@ function prepareProxy(argv: string[]): () => Promise<number> {
 }
 
 function prepareServe(argv: string[]): () => Promise<number> {
-  const flags = parse(argv, {
+  const flags = flagsOf(argv, {
     api: { type: "string", default: DEFAULT_API_ADDRESS },
     config: { type: "string" },
     seed: { type: "string" },
