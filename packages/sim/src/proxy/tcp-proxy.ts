@@ -289,6 +289,7 @@ class ProxiedConnection {
 class Pipe {
   readonly link: StreamLink;
   readonly #source: Socket;
+  readonly #fault: (error: Error, reset: boolean) => void;
   #config: DirectionConfig;
   #sawData = false;
   #linkFull = false;
@@ -302,6 +303,7 @@ class Pipe {
   ) {
     this.#source = source;
     this.#config = config;
+    this.#fault = engine.fault;
     this.link = new StreamLink({
       impairment: config.impairment,
       faults: this.#armedFaults(),
@@ -343,6 +345,12 @@ class Pipe {
   }
 
   configure(config: DirectionConfig): void {
+    // As toxiproxy: lifting a black hole closes the connection, since the bytes it swallowed leave a
+    // hole that no stream could carry on from.
+    if (this.#config.faults?.timeout && !config.faults?.timeout) {
+      this.#fault(new MsgError(ErrorCode.ConnectionLost, "the timeout fault was removed"), false);
+      return;
+    }
     this.#config = config;
     this.link.setImpairment(config.impairment);
     this.link.setFaults(this.#armedFaults());

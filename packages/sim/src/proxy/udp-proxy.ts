@@ -7,6 +7,13 @@ import { type DirectionConfig, type DirectionTotals, type PathPolicy, sumLinkSta
 
 const log = createLogger("sim.proxy.udp");
 
+/**
+ * Kernel socket buffers asked for (Linux caps them at net.core.rmem_max / wmem_max): a burst that
+ * arrives while the event loop is busy waits in the kernel instead of being dropped there, where no
+ * counter of ours would see it.
+ */
+const SOCKET_BUFFERS = { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 };
+
 export interface UdpProxyOptions {
   /** Where to listen, `host:port`; port 0 picks a free port (read `address` once started). */
   listen: string;
@@ -100,7 +107,7 @@ export class UdpProxy {
         },
       );
     }
-    const socket = createSocket(listenFamily === 6 ? "udp6" : "udp4");
+    const socket = createSocket({ type: listenFamily === 6 ? "udp6" : "udp4", ...SOCKET_BUFFERS });
     try {
       socket.bind(listen.port, listen.host);
       await once(socket, "listening");
@@ -178,7 +185,7 @@ export class UdpProxy {
     this.#counts.mappingsCreated++;
     const upstream = this.#upstream!;
     const listening = this.#socket!;
-    const socket = createSocket(upstream.family === 6 ? "udp6" : "udp4");
+    const socket = createSocket({ type: upstream.family === 6 ? "udp6" : "udp4", ...SOCKET_BUFFERS });
     socket.on("error", (error) => {
       this.#counts.sendErrors++;
       log.debug("upstream socket error", { error });
