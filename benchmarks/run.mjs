@@ -4,8 +4,8 @@
  *
  *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--targets a,b] [--repeats N] [--duration MS]
  *
- * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw run the script
- * of that name (topic.mjs, wire.mjs, quic-raw.mjs) when it exists. See README.md.
+ * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim run the script
+ * of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs) when it exists. See README.md.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,7 +36,7 @@ const TARGET_SUITES = {
   },
 };
 /** Suites that are standalone scripts; each accepts --quick and --json FILE. */
-const SCRIPT_SUITES = { topic: "topic.mjs", wire: "wire.mjs", "quic-raw": "quic-raw.mjs" };
+const SCRIPT_SUITES = { topic: "topic.mjs", wire: "wire.mjs", "quic-raw": "quic-raw.mjs", sim: "sim.mjs" };
 const DEFAULT_SUITES = ["reqrep", "pubsub", "stalled"];
 
 const TIMING = {
@@ -47,7 +47,7 @@ const TIMING = {
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw ...] [--quick] [--json FILE]\n" +
+    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim ...] [--quick] [--json FILE]\n" +
       "                              [--targets a,b] [--repeats N] [--duration MS]",
   );
   process.exit(2);

@@ -27,7 +27,13 @@ export function datagramRig(impairment: Impairment, seed = 1) {
 
 /** A stream link on a manual clock that records chunks, ends, resets and drains. */
 export function streamRig(
-  options: { impairment?: Impairment; faults?: StreamFaults; mode?: "stream" | "raw"; mss?: number },
+  options: {
+    impairment?: Impairment;
+    faults?: StreamFaults;
+    mode?: "stream" | "raw";
+    mss?: number;
+    passThrough?: boolean;
+  },
   seed = 1,
 ) {
   const scheduler = new ManualScheduler();

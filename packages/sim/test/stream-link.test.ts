@@ -13,6 +13,19 @@ describe("StreamLink: stream semantics", () => {
     expect(rig.chunks.map((c) => Buffer.from(c.chunk).toString())).toEqual(["abc", "def"]);
   });
 
+  it("passThrough delivers inside write() on a perfect, idle link, and never overtakes data in flight", () => {
+    const rig = streamRig({ impairment: { latencyMs: 10 }, passThrough: true });
+    rig.link.write(Buffer.from("delayed"));
+    rig.link.setImpairment({});
+    rig.link.write(Buffer.from("behind"));
+    expect(rig.chunks).toHaveLength(0);
+    rig.scheduler.advance(10);
+    expect(rig.received().toString()).toBe("delayedbehind");
+    rig.link.write(Buffer.from("!"));
+    expect(rig.received().toString()).toBe("delayedbehind!");
+    expect(rig.link.stats.packets).toBe(3);
+  });
+
   it("cuts writes into MSS segments, delays each, and never lets one overtake another", () => {
     const rig = streamRig({ impairment: { latencyMs: 50, jitterMs: 20 }, mss: 100 });
     const data = payload(10_000);

@@ -2,7 +2,7 @@ import { Impairer } from "./impairer.js";
 import type { Impairment } from "./impairment.js";
 import type { Prng } from "./prng.js";
 import { realScheduler, type Scheduler } from "./scheduler.js";
-import { LinkCounters, type LinkDecision, type LinkStats } from "./stats.js";
+import { DecisionTrace, LinkCounters, type LinkDecision, type LinkStats } from "./stats.js";
 
 export interface DatagramLinkOptions {
   impairment?: Impairment;
@@ -10,8 +10,11 @@ export interface DatagramLinkOptions {
   prng: Prng;
   /** Default: realScheduler. */
   scheduler?: Scheduler;
-  /** A packet out (possibly a corrupted copy, possibly twice, possibly out of order). */
-  deliver(packet: Uint8Array): void;
+  /**
+   * A packet out (possibly a corrupted copy, possibly twice, possibly out of order), with the `tag`
+   * it was sent with (e.g. its destination, when one link carries packets for several).
+   */
+  deliver(packet: Uint8Array, tag: unknown): void;
   trace?(decision: LinkDecision): void;
 }
 
@@ -27,10 +30,10 @@ export class DatagramLink {
   readonly #scheduler: Scheduler;
   readonly #prng: Prng;
   readonly #counters = new LinkCounters();
+  readonly #trace: DecisionTrace;
   readonly #inFlight = new Set<() => void>();
   #impairer: Impairer;
   #held = 0;
-  #seq = 0;
   #closed = false;
   #partitioned = false;
 
@@ -38,6 +41,7 @@ export class DatagramLink {
     this.#options = options;
     this.#scheduler = options.scheduler ?? realScheduler;
     this.#prng = options.prng;
+    this.#trace = new DecisionTrace(options.trace, () => this.#scheduler.now());
     this.#impairer = new Impairer(options.impairment, this.#prng, this.#scheduler.now());
   }
 
@@ -55,8 +59,8 @@ export class DatagramLink {
     this.#partitioned = partitioned;
   }
 
-  /** Offers one packet to the link (the caller must not modify it afterwards). */
-  send(packet: Uint8Array): void {
+  /** Offers one packet to the link (the caller must not modify it afterwards); `tag` goes along to `deliver`. */
+  send(packet: Uint8Array, tag?: unknown): void {
     if (this.#closed) return;
     const impairer = this.#impairer;
     const config = impairer.config;
@@ -64,18 +68,18 @@ export class DatagramLink {
     const bytes = packet.byteLength;
     if (this.#partitioned) {
       this.#counters.blackholedBytes += bytes;
-      this.#trace(bytes, 0, undefined, "blackholed");
+      this.#trace.record(bytes, 0, undefined, "blackholed");
       return;
     }
     if (this.#held >= config.queueLimitPackets || impairer.rateQueueFull(now, bytes)) {
       this.#counters.queueDrops++;
-      this.#trace(bytes, 0, undefined, "queue_drop");
+      this.#trace.record(bytes, 0, undefined, "queue_drop");
       return;
     }
     let delay = impairer.delay();
     if (impairer.lose()) {
       this.#counters.lost++;
-      this.#trace(bytes, delay, undefined, "lost");
+      this.#trace.record(bytes, delay, undefined, "lost");
       return;
     }
     const duplicated = impairer.duplicate();
@@ -92,12 +96,12 @@ export class DatagramLink {
     }
     const departure = impairer.depart(now, bytes);
     const deliverAt = departure + delay;
-    this.#enqueue(payload, now, deliverAt);
+    this.#enqueue(payload, tag, now, deliverAt);
     if (duplicated && this.#held < config.queueLimitPackets) {
       this.#counters.duplicated++;
-      this.#enqueue(packet, now, departure + impairer.delay());
+      this.#enqueue(packet, tag, now, departure + impairer.delay());
     }
-    this.#trace(bytes, delay, deliverAt, "delivered", corrupted, duplicated, reordered);
+    this.#trace.record(bytes, delay, deliverAt, "delivered", { corrupted, duplicated, reordered });
   }
 
   /** Drops everything in flight; later sends do nothing. */
@@ -107,7 +111,7 @@ export class DatagramLink {
     this.#inFlight.clear();
   }
 
-  #enqueue(packet: Uint8Array, sentAt: number, deliverAt: number): void {
+  #enqueue(packet: Uint8Array, tag: unknown, sentAt: number, deliverAt: number): void {
     const bytes = packet.byteLength;
     this.#held++;
     this.#counters.enqueued(bytes);
@@ -116,32 +120,8 @@ export class DatagramLink {
       this.#held--;
       this.#counters.dequeued(bytes);
       this.#counters.delivered(bytes, this.#scheduler.now() - sentAt);
-      this.#options.deliver(packet);
+      this.#options.deliver(packet, tag);
     });
     this.#inFlight.add(cancel);
-  }
-
-  #trace(
-    bytes: number,
-    delayMs: number,
-    deliverAtMs: number | undefined,
-    outcome: LinkDecision["outcome"],
-    corrupted = false,
-    duplicated = false,
-    reordered = false,
-  ): void {
-    const seq = this.#seq++;
-    this.#options.trace?.({
-      seq,
-      bytes,
-      sentAtMs: this.#scheduler.now(),
-      delayMs,
-      deliverAtMs,
-      outcome,
-      retransmits: 0,
-      corrupted,
-      duplicated,
-      reordered,
-    });
   }
 }

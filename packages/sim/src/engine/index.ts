@@ -12,7 +12,6 @@ export {
   resolveImpairment,
   validateImpairment,
 } from "./impairment.js";
-export { inverseNormal, normalCdf } from "./normal.js";
 export { Prng } from "./prng.js";
 export { ManualScheduler, realScheduler, type Scheduler } from "./scheduler.js";
 export type { LinkDecision, LinkStats } from "./stats.js";

@@ -129,11 +129,15 @@ export class ManualScheduler implements Scheduler {
  * The event-loop scheduler. Node's timers are millisecond-grained (`setTimeout(f, 0.3)` fires after
  * at least 1 ms), so tasks due within the next millisecond are polled on `setImmediate` instead: that
  * gives sub-millisecond delays at the cost of a busy loop while one is pending. Later tasks wait on
- * one `setTimeout` for the earliest of them. Timers are unref'd: pending link deliveries alone do
- * not keep a process alive (the sockets that own the links do).
+ * one `setTimeout` for the earliest of them, woken a millisecond early and finished by polling.
+ *
+ * While a task is pending, the timer keeps the process alive (in-memory connections have no kernel
+ * handle that would); once every task has run or been cancelled, nothing is left armed.
  */
 class RealScheduler implements Scheduler {
-  readonly #queue = new TaskQueue();
+  #queue = new TaskQueue();
+  /** Tasks scheduled and neither run nor cancelled. */
+  #live = 0;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #immediate: NodeJS.Immediate | undefined;
@@ -144,10 +148,21 @@ class RealScheduler implements Scheduler {
 
   at(timeMs: number, run: () => void): () => void {
     const task = this.#queue.push(timeMs, run);
+    this.#live++;
     this.#arm();
     return () => {
+      if (!task.run) return;
       task.run = undefined;
+      if (--this.#live === 0) this.#disarm();
     };
+  }
+
+  #disarm(): void {
+    // Only cancelled tasks are left: drop them and the timer, so an idle process can exit.
+    this.#queue = new TaskQueue();
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
   }
 
   #arm(): void {
@@ -158,13 +173,11 @@ class RealScheduler implements Scheduler {
       this.#immediate = setImmediate(this.#drain);
       return;
     }
-    // Wake a millisecond early and poll the rest, so a 20 ms delay is not 21 ms.
     const timerAt = next.time - 1;
     if (this.#timer && this.#timerAt <= timerAt) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timerAt = timerAt;
     this.#timer = setTimeout(this.#onTimer, Math.max(1, Math.floor(wait - 1)));
-    this.#timer.unref();
   }
 
   readonly #onTimer = (): void => {
@@ -180,9 +193,14 @@ class RealScheduler implements Scheduler {
       const task = this.#queue.peek();
       if (!task || task.time > now) break;
       this.#queue.pop();
-      task.run?.();
+      const run = task.run;
+      if (!run) continue;
+      task.run = undefined;
+      this.#live--;
+      run();
     }
-    this.#arm();
+    if (this.#live === 0) this.#disarm();
+    else this.#arm();
   };
 }
 

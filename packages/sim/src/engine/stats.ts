@@ -97,3 +97,42 @@ export interface LinkDecision {
   duplicated: boolean;
   reordered: boolean;
 }
+
+/** The flags a decision may carry besides its outcome. */
+export type DecisionDetails = Partial<
+  Pick<LinkDecision, "retransmits" | "corrupted" | "duplicated" | "reordered">
+>;
+
+/** Numbers a link's decisions and hands them to its trace listener, if it has one. */
+export class DecisionTrace {
+  readonly #listener: ((decision: LinkDecision) => void) | undefined;
+  readonly #now: () => number;
+  #seq = 0;
+
+  constructor(listener: ((decision: LinkDecision) => void) | undefined, now: () => number) {
+    this.#listener = listener;
+    this.#now = now;
+  }
+
+  record(
+    bytes: number,
+    delayMs: number,
+    deliverAtMs: number | undefined,
+    outcome: LinkDecision["outcome"],
+    details: DecisionDetails = {},
+  ): void {
+    const seq = this.#seq++;
+    this.#listener?.({
+      seq,
+      bytes,
+      sentAtMs: this.#now(),
+      delayMs,
+      deliverAtMs,
+      outcome,
+      retransmits: details.retransmits ?? 0,
+      corrupted: details.corrupted ?? false,
+      duplicated: details.duplicated ?? false,
+      reordered: details.reordered ?? false,
+    });
+  }
+}
