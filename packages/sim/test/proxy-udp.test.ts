@@ -72,7 +72,7 @@ describe("UdpProxy", () => {
       socket.send(`client${i}`, port, host);
     });
     await waitFor(() => replies[0]!.length === 1 && replies[1]!.length === 1, 5000, "both replies");
-    const [a, b] = replies.map((r) => r[0]!);
+    const [a, b] = [replies[0]![0]!, replies[1]![0]!];
     expect(a).toMatch(/^client0@\d+$/);
     expect(b).toMatch(/^client1@\d+$/);
     expect(a.split("@")[1]).not.toBe(b.split("@")[1]);

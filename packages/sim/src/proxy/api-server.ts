@@ -1,7 +1,7 @@
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
+import { createLogger } from "@msg/core";
 import { ApiError, apiErrors } from "./api-error.js";
+import { listenOn } from "./listen.js";
 import { asApiError, PopulateError, type ProxyRegistry, parseProxyInput } from "./registry.js";
 import { parseToxic, updateToxic } from "./toxics.js";
 import { SIM_VERSION } from "./version.js";
@@ -45,20 +45,8 @@ export class ToxiproxyApi {
 
   /** Listens on `address` (`host:port`, port 0 allowed). Rejects with MsgError `bind_failed`. */
   static async listen(address: string, registry: ProxyRegistry): Promise<ToxiproxyApi> {
-    const { host, port } = parseHostPort(address);
     const server = createServer();
-    try {
-      server.listen({ host, port });
-      await once(server, "listening");
-    } catch (error) {
-      throw new MsgError(
-        ErrorCode.BindFailed,
-        `cannot listen on ${address}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-        { cause: error },
-      );
-    }
-    const bound = server.address() as { address: string; port: number };
-    const api = new ToxiproxyApi(server, registry, formatHostPort(bound.address, bound.port));
+    const api = new ToxiproxyApi(server, registry, await listenOn(server, address));
     server.on("request", (request, response) => api.#enqueue(request, response));
     return api;
   }

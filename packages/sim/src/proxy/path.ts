@@ -71,3 +71,26 @@ export function sumLinkStats(all: Iterable<Pick<LinkStats, keyof DirectionTotals
   totals.meanDelayMs = totals.packets > 0 ? delaySum / totals.packets : 0;
   return totals;
 }
+
+/**
+ * A proxy's two directions summed over every connection it carried: a closed connection's stats are
+ * folded in once (nothing is kept per closed connection), live ones are added when read.
+ */
+export class ProxyTotals {
+  #up = sumLinkStats([]);
+  #down = sumLinkStats([]);
+
+  /** Folds in the links of a connection that closed. */
+  retire(up: Iterable<LinkStats>, down: Iterable<LinkStats>): void {
+    this.#up = sumLinkStats([this.#up, ...up]);
+    this.#down = sumLinkStats([this.#down, ...down]);
+  }
+
+  /** Totals so far, with the stats of the links still open. */
+  read(
+    liveUp: Iterable<LinkStats>,
+    liveDown: Iterable<LinkStats>,
+  ): { up: DirectionTotals; down: DirectionTotals } {
+    return { up: sumLinkStats([this.#up, ...liveUp]), down: sumLinkStats([this.#down, ...liveDown]) };
+  }
+}

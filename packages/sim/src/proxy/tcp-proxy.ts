@@ -1,8 +1,8 @@
-import { once } from "node:events";
 import { connect, createServer, type Server, type Socket } from "node:net";
-import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
+import { createLogger, ErrorCode, MsgError, parseHostPort } from "@msg/core";
 import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
-import { type DirectionConfig, type DirectionTotals, type PathPolicy, sumLinkStats } from "./path.js";
+import { listenOn } from "./listen.js";
+import { type DirectionConfig, type DirectionTotals, type PathPolicy, ProxyTotals } from "./path.js";
 
 const log = createLogger("sim.proxy.tcp");
 
@@ -56,8 +56,7 @@ export class TcpProxy {
   #address: string | undefined;
   #nextId = 0;
   readonly #counts = { accepted: 0, refused: 0, upstreamFailed: 0, faultClosed: 0 };
-  #closedUp: DirectionTotals = sumLinkStats([]);
-  #closedDown: DirectionTotals = sumLinkStats([]);
+  readonly #totals = new ProxyTotals();
 
   constructor(options: TcpProxyOptions) {
     parseHostPort(options.listen);
@@ -77,24 +76,13 @@ export class TcpProxy {
   /** Starts listening; resolves with the bound address. Rejects with MsgError `bind_failed`. */
   async start(): Promise<string> {
     if (this.#server) return this.#address!;
-    // After a stop, listen again where the proxy was (port 0 picked a port once; clients kept it).
-    const { host, port } = parseHostPort(this.#address ?? this.#options.listen);
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     server.on("connection", (client) => this.#accept(client));
-    try {
-      server.listen({ host, port });
-      await once(server, "listening");
-    } catch (error) {
-      throw new MsgError(
-        ErrorCode.BindFailed,
-        `cannot listen on ${this.#options.listen}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-        { cause: error },
-      );
-    }
-    server.on("error", (error) => log.warn("listener error", { address: this.#address, error }));
-    const bound = server.address() as { address: string; port: number };
+    // After a stop, listen again where the proxy was (port 0 picked a port once; clients kept it).
+    const address = await listenOn(server, this.#address ?? this.#options.listen);
+    server.on("error", (error) => log.warn("listener error", { address, error }));
     this.#server = server;
-    this.#address = formatHostPort(bound.address, bound.port);
+    this.#address = address;
     return this.#address;
   }
 
@@ -119,8 +107,10 @@ export class TcpProxy {
     return {
       ...this.#counts,
       active: live.length,
-      up: sumLinkStats([this.#closedUp, ...live.flatMap((c) => c.linkStats("up"))]),
-      down: sumLinkStats([this.#closedDown, ...live.flatMap((c) => c.linkStats("down"))]),
+      ...this.#totals.read(
+        live.flatMap((c) => c.linkStats("up")),
+        live.flatMap((c) => c.linkStats("down")),
+      ),
     };
   }
 
@@ -165,8 +155,7 @@ export class TcpProxy {
     });
     void connection.closed.then(() => {
       this.#connections.delete(id);
-      this.#closedUp = sumLinkStats([this.#closedUp, ...connection.linkStats("up")]);
-      this.#closedDown = sumLinkStats([this.#closedDown, ...connection.linkStats("down")]);
+      this.#totals.retire(connection.linkStats("up"), connection.linkStats("down"));
       this.#options.policy?.forget?.(id);
     });
   }

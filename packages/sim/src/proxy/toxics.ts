@@ -39,6 +39,13 @@ const impairment = (into: DirectionConfig): Impairment => {
   return into.impairment;
 };
 const num = (value: unknown) => value as number;
+/** A fault that fires once: of several such toxics, the smallest value wins. */
+const earliest =
+  (fault: "resetPeerMs" | "limitDataBytes", attribute: string) =>
+  (into: DirectionConfig, attributes: Record<string, unknown>) => {
+    const target = faults(into);
+    target[fault] = Math.min(target[fault] ?? Number.POSITIVE_INFINITY, num(attributes[attribute]));
+  };
 
 /**
  * How toxics combine when several apply to one direction (toxiproxy chains them): latencies and
@@ -87,10 +94,7 @@ const kinds: Record<string, ToxicKind> = {
   reset_peer: {
     attributes: { timeout: 0 },
     tcpOnly: true,
-    apply(into, a) {
-      const target = faults(into);
-      target.resetPeerMs = Math.min(target.resetPeerMs ?? Number.POSITIVE_INFINITY, num(a.timeout));
-    },
+    apply: earliest("resetPeerMs", "timeout"),
   },
   slicer: {
     // average_size and size_variation in bytes, delay in microseconds.
@@ -107,10 +111,7 @@ const kinds: Record<string, ToxicKind> = {
   limit_data: {
     attributes: { bytes: 0 },
     tcpOnly: true,
-    apply(into, a) {
-      const target = faults(into);
-      target.limitDataBytes = Math.min(target.limitDataBytes ?? Number.POSITIVE_INFINITY, num(a.bytes));
-    },
+    apply: earliest("limitDataBytes", "bytes"),
   },
   netem: {
     tcpOnly: false,

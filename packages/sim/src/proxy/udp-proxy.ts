@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import { once } from "node:events";
 import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
 import { DatagramLink, Prng, realScheduler, type Scheduler } from "../engine/index.js";
-import { type DirectionConfig, type DirectionTotals, type PathPolicy, sumLinkStats } from "./path.js";
+import { type DirectionConfig, type DirectionTotals, type PathPolicy, ProxyTotals } from "./path.js";
 
 const log = createLogger("sim.proxy.udp");
 
@@ -66,8 +66,7 @@ export class UdpProxy {
   #sweeper: NodeJS.Timeout | undefined;
   #nextId = 0;
   readonly #counts = { mappingsCreated: 0, mappingsExpired: 0, refused: 0, sendErrors: 0 };
-  #closedUp: DirectionTotals = sumLinkStats([]);
-  #closedDown: DirectionTotals = sumLinkStats([]);
+  readonly #totals = new ProxyTotals();
 
   constructor(options: UdpProxyOptions) {
     parseHostPort(options.listen);
@@ -152,8 +151,10 @@ export class UdpProxy {
     return {
       ...this.#counts,
       mappings: live.length,
-      up: sumLinkStats([this.#closedUp, ...live.map((m) => m.up.stats)]),
-      down: sumLinkStats([this.#closedDown, ...live.map((m) => m.down.stats)]),
+      ...this.#totals.read(
+        live.map((m) => m.up.stats),
+        live.map((m) => m.down.stats),
+      ),
     };
   }
 
@@ -235,8 +236,7 @@ export class UdpProxy {
     const mapping = this.#mappings.get(key)!;
     this.#mappings.delete(key);
     mapping.close();
-    this.#closedUp = sumLinkStats([this.#closedUp, mapping.up.stats]);
-    this.#closedDown = sumLinkStats([this.#closedDown, mapping.down.stats]);
+    this.#totals.retire([mapping.up.stats], [mapping.down.stats]);
     this.#options.policy?.forget?.(mapping.id);
   }
 }
