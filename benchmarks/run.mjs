@@ -4,8 +4,9 @@
  *
  *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--targets a,b] [--repeats N] [--duration MS]
  *
- * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim run the script
- * of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs) when it exists. See README.md.
+ * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim, sim-proxy run
+ * the script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs, sim-proxy.mjs) when it exists.
+ * See README.md.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,7 +37,13 @@ const TARGET_SUITES = {
   },
 };
 /** Suites that are standalone scripts; each accepts --quick and --json FILE. */
-const SCRIPT_SUITES = { topic: "topic.mjs", wire: "wire.mjs", "quic-raw": "quic-raw.mjs", sim: "sim.mjs" };
+const SCRIPT_SUITES = {
+  topic: "topic.mjs",
+  wire: "wire.mjs",
+  "quic-raw": "quic-raw.mjs",
+  sim: "sim.mjs",
+  "sim-proxy": "sim-proxy.mjs",
+};
 const DEFAULT_SUITES = ["reqrep", "pubsub", "stalled"];
 
 const TIMING = {
@@ -47,7 +54,7 @@ const TIMING = {
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim ...] [--quick] [--json FILE]\n" +
+    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim|sim-proxy ...] [--quick] [--json FILE]\n" +
       "                              [--targets a,b] [--repeats N] [--duration MS]",
   );
   process.exit(2);
