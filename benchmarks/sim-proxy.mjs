@@ -6,7 +6,8 @@
  *
  *   node scripts/run.mjs build && node benchmarks/sim-proxy.mjs [--quick] [--json FILE]
  *
- * Overhead (no impairment), each side the median of several runs, direct and proxied in turn:
+ * Overhead (no impairment): direct and proxied back to back, per case and run; the ratio reported is
+ * the median of the pairs' ratios (5 runs; --quick: 1):
  * - sequential round trips: one TCP connection sends 100 bytes and waits for the echo, in a loop;
  * - throughput: one TCP connection writes N MiB in 64 KiB writes; the server answers with the byte
  *   count once it has everything; MB/s = N / (first write → answer);
@@ -56,7 +57,7 @@ const SETTINGS = args.quick
       udpDatagrams: 200_000,
       latencyRounds: 300,
       fidelityDatagrams: 100_000,
-      runs: 3,
+      runs: 5,
     };
 const WRITE_SIZE = 64 * 1024;
 const MESSAGE_SIZE = 100;
@@ -358,56 +359,53 @@ async function udpPaced(server, port, count) {
 }
 
 async function overhead(server) {
-  const rows = [];
-  const sides = { direct: { tcp: server.tcp, udp: server.udp } };
   const tcpProxy = await startProxy(["--upstream", `127.0.0.1:${server.tcp}`]);
   const udpProxy = await startProxy(["--udp", "--upstream", `127.0.0.1:${server.udp}`]);
-  sides.proxy = { tcp: tcpProxy.port, udp: udpProxy.port };
-  const samples = { direct: { rtt: [], mbps: [], dgps: [] }, proxy: { rtt: [], mbps: [], dgps: [] } };
-  for (let run = 0; run < SETTINGS.runs; run++) {
-    for (const side of ["direct", "proxy"]) {
-      samples[side].rtt.push(
-        (await bounded(roundTrips(sides[side].tcp, SETTINGS.roundTrips), `${side} rtt`)).perSec,
-      );
-      samples[side].mbps.push(
-        await bounded(throughput(sides[side].tcp, SETTINGS.throughputBytes), `${side} throughput`),
-      );
-      samples[side].dgps.push(
-        await bounded(udpWindowed(server, sides[side].udp, SETTINGS.udpDatagrams), `${side} udp`),
-      );
+  const ports = {
+    direct: { tcp: server.tcp, udp: server.udp },
+    proxy: { tcp: tcpProxy.port, udp: udpProxy.port },
+  };
+  const cases = {
+    rtt: (side) => roundTrips(ports[side].tcp, SETTINGS.roundTrips).then((r) => r.perSec),
+    mbps: (side) => throughput(ports[side].tcp, SETTINGS.throughputBytes),
+    dgps: (side) => udpWindowed(server, ports[side].udp, SETTINGS.udpDatagrams),
+  };
+  // Direct and proxied are measured back to back, per case and run, and each pair gives one ratio:
+  // the load of a shared machine drifts within seconds, and a ratio of neighbours cancels most of it.
+  const samples = {};
+  for (const [name, measure] of Object.entries(cases)) {
+    samples[name] = { direct: [], proxy: [], ratio: [] };
+    for (let run = 0; run < SETTINGS.runs; run++) {
+      const direct = await bounded(measure("direct"), `direct ${name}`);
+      const proxied = await bounded(measure("proxy"), `proxied ${name}`);
+      samples[name].direct.push(direct);
+      samples[name].proxy.push(proxied);
+      samples[name].ratio.push(proxied / direct);
       process.stderr.write(
-        `[sim-proxy] run ${run + 1} ${side}: ${JSON.stringify(Object.fromEntries(Object.entries(samples[side]).map(([k, v]) => [k, Math.round(v.at(-1))])))}\n`,
+        `[sim-proxy] ${name} run ${run + 1}: direct ${fmt(direct)}, proxy ${fmt(proxied)}\n`,
       );
     }
   }
   await tcpProxy.stop();
   await udpProxy.stop();
-  const median = (side, key) => medianSample(samples[side][key]);
-  const ratio = (key) => median("proxy", key) / median("direct", key);
-  rows.push([
-    "sequential round trips/s, 100 B",
-    fmt(median("direct", "rtt")),
-    fmt(median("proxy", "rtt")),
-    `${ratio("rtt").toFixed(2)}×`,
-    "≥ 0.5×",
-  ]);
-  rows.push([
-    `throughput MB/s, 64 KiB writes`,
-    fmt(median("direct", "mbps")),
-    fmt(median("proxy", "mbps")),
-    `${ratio("mbps").toFixed(2)}×`,
-    "≥ 0.7×",
-  ]);
-  rows.push([
-    `UDP datagrams/s, ${DATAGRAM_SIZE} B`,
-    fmt(median("direct", "dgps")),
-    fmt(median("proxy", "dgps")),
-    `${ratio("dgps").toFixed(2)}×`,
-    "proxy ≥ 100k/s",
-  ]);
+  const row = (name, label, goal) => [
+    label,
+    fmt(medianSample(samples[name].direct)),
+    fmt(medianSample(samples[name].proxy)),
+    `${medianSample(samples[name].ratio).toFixed(2)}×`,
+    goal,
+  ];
+  const ratio = (name) => medianSample(samples[name].ratio);
   return {
-    table: markdownTable(["case", "direct", "through msg sim proxy", "ratio", "goal"], rows),
-    pass: ratio("rtt") >= 0.5 && ratio("mbps") >= 0.7 && median("proxy", "dgps") >= 100_000,
+    table: markdownTable(
+      ["case", "direct", "through msg sim proxy", "ratio (median of pairs)", "goal"],
+      [
+        row("rtt", "sequential round trips/s, 100 B", "≥ 0.5×"),
+        row("mbps", "throughput MB/s, 64 KiB writes", "≥ 0.7×"),
+        row("dgps", `UDP datagrams/s, ${DATAGRAM_SIZE} B`, "proxy ≥ 100k/s"),
+      ],
+    ),
+    pass: ratio("rtt") >= 0.5 && ratio("mbps") >= 0.7 && medianSample(samples.dgps.proxy) >= 100_000,
     samples,
   };
 }
