@@ -97,7 +97,8 @@ describe("TcpProxy", () => {
     await waitFor(() => received >= total, 10_000, "all bytes");
     const bytesPerSec = (received - from) / ((performance.now() - startedAt) / 1000);
     socket.destroy();
-    expect(bytesPerSec).toBeGreaterThan((rate / 8) * 0.8);
+    // Never faster than configured; slower only by what a busy machine costs (the precise figure: docs).
+    expect(bytesPerSec).toBeGreaterThan((rate / 8) * 0.5);
     expect(bytesPerSec).toBeLessThan((rate / 8) * 1.1);
   });
 
