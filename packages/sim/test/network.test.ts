@@ -141,4 +141,26 @@ describe("links over the in-memory transport", () => {
     client.destroy();
     await withTimeout(atServer.closed, 5000, "close");
   });
+
+  it("network.close() drops what is in flight: nothing more arrives", async () => {
+    const net = new Network({ seed: 1 });
+    net.addPeer("a");
+    net.addPeer("b");
+    net.applyImpairment(link("a", "b"), { latencyMs: 30 });
+    const { client, server, listener } = await connectedPair(net);
+    const atServer = collect(server);
+    client.write(Buffer.from("never"));
+    net.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(atServer.text()).toBe("");
+    expect(net.stats(link("a", "b")).bytes).toBe(0);
+    await listener.close();
+  });
+
+  it("refuses a connectTimeoutMs that is not above 0", () => {
+    const net = new Network({ seed: 1 });
+    const a = net.addPeer("a");
+    expect(() => a.transport({ connectTimeoutMs: 0 })).toThrow(/connectTimeoutMs/);
+    expect(() => a.wrap(a.transport(), { connectTimeoutMs: -1 })).toThrow(/connectTimeoutMs/);
+  });
 });

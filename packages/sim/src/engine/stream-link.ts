@@ -54,7 +54,7 @@ interface InFlight {
  * One direction of one byte stream (TCP, TLS, IPC, in-memory), with an impairment and stream faults.
  * Bytes are cut into segments of `mss`; each is rate-shaped, delayed, maybe lost and retransmitted,
  * and delivered no earlier than the segment before it. On a perfect link chunks pass whole, on the
- * scheduler's next turn. The link holds at most `queueLimitPackets` segments (and, with a rate, the
+ * scheduler's next turn (or inside `write()` with `passThrough`). The link holds at most `queueLimitPackets` segments (and, with a rate, the
  * TBF queue's bytes): beyond that `write()` returns false (backpressure) until `drain`.
  */
 export class StreamLink {

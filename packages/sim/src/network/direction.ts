@@ -60,8 +60,8 @@ export class Direction {
   #partitioned = false;
   #connections = 0;
   readonly #streams = new Set<StreamLink>();
-  /** Counters of stream links already closed, so the link's totals survive its connections. */
-  readonly #retired: LinkStats[] = [];
+  /** Totals of the stream links already closed (one running sum, so the memory stays constant). */
+  readonly #retired: LinkStats = emptyStats();
   #datagram: DatagramLink | undefined;
 
   constructor(from: string, to: string, context: DirectionContext) {
@@ -129,7 +129,7 @@ export class Direction {
   release(link: StreamLink): void {
     if (!this.#streams.delete(link)) return;
     link.destroy();
-    this.#retired.push({ ...link.stats, queueBytes: 0 });
+    addStats(this.#retired, { ...link.stats, queueBytes: 0 });
   }
 
   /** Sends a datagram over this direction; `sink` receives it at the other end. */
@@ -153,30 +153,9 @@ export class Direction {
 
   /** Totals over every connection this direction carried, and its datagrams. */
   stats(): LinkStats {
-    const all = [...this.#retired, ...[...this.#streams].map((link) => link.stats)];
-    if (this.#datagram) all.push(this.#datagram.stats);
-    const total: LinkStats = {
-      packets: 0,
-      bytes: 0,
-      lost: 0,
-      duplicated: 0,
-      corrupted: 0,
-      reordered: 0,
-      retransmits: 0,
-      queueDrops: 0,
-      blackholedBytes: 0,
-      backpressure: 0,
-      queueBytes: 0,
-      peakQueueBytes: 0,
-      meanDelayMs: 0,
-    };
-    let delaySum = 0;
-    for (const stats of all) {
-      for (const key of statKeys) total[key] += stats[key];
-      total.peakQueueBytes = Math.max(total.peakQueueBytes, stats.peakQueueBytes);
-      delaySum += stats.meanDelayMs * stats.packets;
-    }
-    total.meanDelayMs = total.packets === 0 ? 0 : delaySum / total.packets;
+    const total = { ...this.#retired };
+    for (const link of this.#streams) addStats(total, link.stats);
+    if (this.#datagram) addStats(total, this.#datagram.stats);
     return total;
   }
 
@@ -184,4 +163,31 @@ export class Direction {
     for (const link of this.#streams) this.release(link);
     this.#datagram?.close();
   }
+}
+
+function emptyStats(): LinkStats {
+  return {
+    packets: 0,
+    bytes: 0,
+    lost: 0,
+    duplicated: 0,
+    corrupted: 0,
+    reordered: 0,
+    retransmits: 0,
+    queueDrops: 0,
+    blackholedBytes: 0,
+    backpressure: 0,
+    queueBytes: 0,
+    peakQueueBytes: 0,
+    meanDelayMs: 0,
+  };
+}
+
+/** Adds `more` into `total`: counters summed, the peak is the larger one, the mean delay weighted by packets. */
+function addStats(total: LinkStats, more: LinkStats): void {
+  const packets = total.packets + more.packets;
+  total.meanDelayMs =
+    packets === 0 ? 0 : (total.meanDelayMs * total.packets + more.meanDelayMs * more.packets) / packets;
+  for (const key of statKeys) total[key] += more[key];
+  total.peakQueueBytes = Math.max(total.peakQueueBytes, more.peakQueueBytes);
 }

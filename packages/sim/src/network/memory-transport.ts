@@ -21,6 +21,15 @@ export interface MemoryTransportOptions {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
+/** `connectTimeoutMs` with its default, checked (both transports of a peer take it). */
+export function connectTimeoutOf(options: { connectTimeoutMs?: number }): number {
+  const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!(timeout > 0)) {
+    throw new MsgError(ErrorCode.InvalidArgument, `connectTimeoutMs must be above 0, got ${timeout}`);
+  }
+  return timeout;
+}
+
 /**
  * A peer's in-memory transport: virtual addresses `peer:port`, connections that live in this process
  * and run through the network's links. Connecting takes one round trip of the links' base latency (the
@@ -33,13 +42,9 @@ export class MemoryTransport implements Transport {
   readonly #connectTimeoutMs: number;
 
   constructor(fabric: Fabric, peer: string, options: MemoryTransportOptions = {}) {
-    const timeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    if (!(timeout > 0)) {
-      throw new MsgError(ErrorCode.InvalidArgument, `connectTimeoutMs must be above 0, got ${timeout}`);
-    }
     this.#fabric = fabric;
     this.#peer = peer;
-    this.#connectTimeoutMs = timeout;
+    this.#connectTimeoutMs = connectTimeoutOf(options);
   }
 
   async bind(address: string, onIncoming: (pending: PendingConnection) => void): Promise<Listener> {

@@ -12,6 +12,7 @@ import {
 import type { StreamLink } from "../engine/index.js";
 import type { Direction } from "./direction.js";
 import type { Fabric } from "./fabric.js";
+import { connectTimeoutOf } from "./memory-transport.js";
 
 export interface WrapOptions {
   /** How long `connect` waits for a partition to heal before failing. Default 10000 ms. */
@@ -38,7 +39,7 @@ export class WrappedTransport implements Transport {
     this.#inner = inner;
     this.#fabric = fabric;
     this.#peer = peer;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#connectTimeoutMs = connectTimeoutOf(options);
   }
 
   async bind(address: string, onIncoming: (pending: PendingConnection) => void): Promise<Listener> {
