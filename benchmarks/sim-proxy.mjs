@@ -6,8 +6,8 @@
  *
  *   node scripts/run.mjs build && node benchmarks/sim-proxy.mjs [--quick] [--json FILE]
  *
- * Overhead (no impairment): direct and proxied back to back, per case and run; the ratio reported is
- * the median of the pairs' ratios (5 runs; --quick: 1):
+ * Overhead (no impairment): direct, through a bare `pipe()` relay process and through the proxy, back
+ * to back per case and run; the ratios reported are medians of each run's ratios (5 runs; --quick: 1):
  * - sequential round trips: one TCP connection sends 100 bytes and waits for the echo, in a loop;
  * - throughput: one TCP connection writes N MiB in 64 KiB writes; the server answers with the byte
  *   count once it has everything; MB/s = N / (first write → answer);
@@ -358,11 +358,32 @@ async function udpPaced(server, port, count) {
   return server.tally();
 }
 
+/**
+ * A bare relay (`socket.pipe()` both ways) in its own process: the least any proxy process costs, so
+ * the proxy's own cost shows as the ratio against it.
+ */
+async function startRelay(upstreamPort) {
+  const code = `const net = require("node:net");
+const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (client) => {
+  const upstream = net.connect({ host: "127.0.0.1", port: ${upstreamPort}, allowHalfOpen: true, noDelay: true });
+  client.pipe(upstream);
+  upstream.pipe(client);
+  client.on("error", () => upstream.destroy());
+  upstream.on("error", () => client.destroy());
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = await bounded(once(createInterface({ input: child.stdout }), "line"), "relay start", 15_000);
+  return { port: Number(line), close: () => child.kill() };
+}
+
 async function overhead(server) {
   const tcpProxy = await startProxy(["--upstream", `127.0.0.1:${server.tcp}`]);
   const udpProxy = await startProxy(["--udp", "--upstream", `127.0.0.1:${server.udp}`]);
+  const relay = await startRelay(server.tcp);
   const ports = {
     direct: { tcp: server.tcp, udp: server.udp },
+    relay: { tcp: relay.port },
     proxy: { tcp: tcpProxy.port, udp: udpProxy.port },
   };
   const cases = {
@@ -370,42 +391,51 @@ async function overhead(server) {
     mbps: (side) => throughput(ports[side].tcp, SETTINGS.throughputBytes),
     dgps: (side) => udpWindowed(server, ports[side].udp, SETTINGS.udpDatagrams),
   };
-  // Direct and proxied are measured back to back, per case and run, and each pair gives one ratio:
-  // the load of a shared machine drifts within seconds, and a ratio of neighbours cancels most of it.
+  // Direct, relayed and proxied are measured back to back, per case and run, and each run gives one
+  // ratio: the load of a shared machine drifts within seconds, and a ratio of neighbours cancels most of it.
   const samples = {};
   for (const [name, measure] of Object.entries(cases)) {
-    samples[name] = { direct: [], proxy: [], ratio: [] };
+    const sides = name === "dgps" ? ["direct", "proxy"] : ["direct", "relay", "proxy"];
+    samples[name] = { direct: [], relay: [], proxy: [], ratio: [], vsRelay: [] };
     for (let run = 0; run < SETTINGS.runs; run++) {
-      const direct = await bounded(measure("direct"), `direct ${name}`);
-      const proxied = await bounded(measure("proxy"), `proxied ${name}`);
-      samples[name].direct.push(direct);
-      samples[name].proxy.push(proxied);
-      samples[name].ratio.push(proxied / direct);
+      const got = {};
+      for (const side of sides) {
+        got[side] = await bounded(measure(side), `${side} ${name}`);
+        samples[name][side].push(got[side]);
+      }
+      samples[name].ratio.push(got.proxy / got.direct);
+      if (got.relay) samples[name].vsRelay.push(got.proxy / got.relay);
       process.stderr.write(
-        `[sim-proxy] ${name} run ${run + 1}: direct ${fmt(direct)}, proxy ${fmt(proxied)}\n`,
+        `[sim-proxy] ${name} run ${run + 1}: ${sides.map((side) => `${side} ${fmt(got[side])}`).join(", ")}\n`,
       );
     }
   }
   await tcpProxy.stop();
   await udpProxy.stop();
+  relay.close();
+  const median = (name, key) =>
+    samples[name][key].length > 0 ? medianSample(samples[name][key]) : undefined;
+  const times = (value) => (value === undefined ? "—" : `${value.toFixed(2)}×`);
   const row = (name, label, goal) => [
     label,
-    fmt(medianSample(samples[name].direct)),
-    fmt(medianSample(samples[name].proxy)),
-    `${medianSample(samples[name].ratio).toFixed(2)}×`,
+    fmt(median(name, "direct")),
+    median(name, "relay") === undefined ? "—" : fmt(median(name, "relay")),
+    fmt(median(name, "proxy")),
+    times(median(name, "ratio")),
+    times(median(name, "vsRelay")),
     goal,
   ];
-  const ratio = (name) => medianSample(samples[name].ratio);
   return {
     table: markdownTable(
-      ["case", "direct", "through msg sim proxy", "ratio (median of pairs)", "goal"],
+      ["case", "direct", "pipe() relay", "msg sim proxy", "proxy ÷ direct", "proxy ÷ relay", "goal"],
       [
-        row("rtt", "sequential round trips/s, 100 B", "≥ 0.5×"),
-        row("mbps", "throughput MB/s, 64 KiB writes", "≥ 0.7×"),
+        row("rtt", "sequential round trips/s, 100 B", "≥ 0.5× direct"),
+        row("mbps", "throughput MB/s, 64 KiB writes", "≥ 0.7× direct"),
         row("dgps", `UDP datagrams/s, ${DATAGRAM_SIZE} B`, "proxy ≥ 100k/s"),
       ],
     ),
-    pass: ratio("rtt") >= 0.5 && ratio("mbps") >= 0.7 && medianSample(samples.dgps.proxy) >= 100_000,
+    pass:
+      median("rtt", "ratio") >= 0.5 && median("mbps", "ratio") >= 0.7 && median("dgps", "proxy") >= 100_000,
     samples,
   };
 }
