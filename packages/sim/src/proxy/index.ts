@@ -7,6 +7,7 @@ export {
   fixedPolicy,
   type PathConfig,
   type PathPolicy,
+  type ProxyOptions,
 } from "./path.js";
 export { parseRate } from "./rate.js";
 export {

@@ -1,4 +1,4 @@
-import type { Impairment, LinkStats, StreamFaults } from "../engine/index.js";
+import type { Impairment, LinkStats, Scheduler, StreamFaults } from "../engine/index.js";
 
 /** What one direction of a proxied connection goes through. Both fields absent = a perfect link. */
 export interface DirectionConfig {
@@ -26,6 +26,22 @@ export interface PathPolicy {
 /** A policy that gives every connection the same path. */
 export function fixedPolicy(path: PathConfig): PathPolicy {
   return { configure: () => path };
+}
+
+/** What both proxies (TCP and UDP) are given. */
+export interface ProxyOptions {
+  /** Where to listen, `host:port`; port 0 picks a free port (read `address` once started). */
+  listen: string;
+  /** Where connections or datagrams are forwarded, `host:port`. */
+  upstream: string;
+  /** The impairment of each connection's (or UDP client mapping's) two directions. Default: none. */
+  policy?: PathPolicy;
+  /** Names the proxy in its PRNG streams, so two proxies with one seed draw differently. Default "". */
+  label?: string;
+  /** Seed of the PRNG streams, one per connection and direction. Default 0. */
+  seed?: number;
+  /** Time source for the links (and UDP idle expiry). Default: the real clock. */
+  scheduler?: Scheduler;
 }
 
 /** One direction's counters summed over every connection a proxy has carried. */

@@ -2,23 +2,11 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { createLogger, ErrorCode, MsgError, parseHostPort } from "@msg/core";
 import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
 import { listenOn } from "./listen.js";
-import { type DirectionConfig, type DirectionTotals, type PathPolicy, ProxyTotals } from "./path.js";
+import { type DirectionConfig, type DirectionTotals, type ProxyOptions, ProxyTotals } from "./path.js";
 
 const log = createLogger("sim.proxy.tcp");
 
-export interface TcpProxyOptions {
-  /** Where to listen, `host:port`; port 0 picks a free port (read `address` once started). */
-  listen: string;
-  /** Where each client connection is forwarded, `host:port`. */
-  upstream: string;
-  /** The impairment of each connection's two directions. Default: none (a plain relay). */
-  policy?: PathPolicy;
-  /** Names the proxy in its PRNG streams, so two proxies with one seed draw differently. Default "". */
-  label?: string;
-  /** Seed of the PRNG streams, one per connection and direction. Default 0. */
-  seed?: number;
-  /** Time source for the links. Default: the real clock. */
-  scheduler?: Scheduler;
+export interface TcpProxyOptions extends ProxyOptions {
   /** Give up connecting upstream after this long; the client is then closed and counted. Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Most connections open at once; beyond it new clients are closed at once and counted. Default 1024. */

@@ -3,7 +3,7 @@ import { lookup } from "node:dns/promises";
 import { once } from "node:events";
 import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
 import { DatagramLink, Prng, realScheduler, type Scheduler } from "../engine/index.js";
-import { type DirectionConfig, type DirectionTotals, type PathPolicy, ProxyTotals } from "./path.js";
+import { type DirectionConfig, type DirectionTotals, type ProxyOptions, ProxyTotals } from "./path.js";
 
 const log = createLogger("sim.proxy.udp");
 
@@ -14,19 +14,8 @@ const log = createLogger("sim.proxy.udp");
  */
 const SOCKET_BUFFERS = { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 };
 
-export interface UdpProxyOptions {
-  /** Where to listen, `host:port`; port 0 picks a free port (read `address` once started). */
-  listen: string;
-  /** Where datagrams are forwarded, `host:port` (resolved once, when the proxy starts). */
-  upstream: string;
-  /** The impairment of each client mapping's two directions (stream faults are ignored). Default: none. */
-  policy?: PathPolicy;
-  /** Names the proxy in its PRNG streams, so two proxies with one seed draw differently. Default "". */
-  label?: string;
-  /** Seed of the PRNG streams, one per mapping and direction. Default 0. */
-  seed?: number;
-  /** Time source for the links and idle expiry. Default: the real clock. */
-  scheduler?: Scheduler;
+/** Stream faults in the policy's answer are ignored; the upstream is resolved once, at start. */
+export interface UdpProxyOptions extends ProxyOptions {
   /** A mapping that carried no datagram either way for this long is removed. Default 60 000 ms. */
   idleTimeoutMs?: number;
   /** Most client mappings at once; datagrams from further clients are dropped and counted. Default 4096. */
