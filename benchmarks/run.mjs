@@ -5,10 +5,11 @@
  *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--report DIR | --no-report]
  *                           [--targets a,b] [--repeats N] [--duration MS]
  *
- * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim run the
- * script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs) when it exists. Progress (step i of
- * n, time spent, estimated time left) goes to stderr; the report (Markdown, SVG charts, results.json)
- * to benchmarks/report/ unless --report or --no-report says otherwise. See README.md.
+ * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim, sim-proxy run
+ * the script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs, sim-proxy.mjs) when it exists.
+ * Progress (step i of n, time spent, estimated time left) goes to stderr; the report (Markdown, SVG
+ * charts, results.json) to benchmarks/report/ unless --report or --no-report says otherwise. See
+ * README.md.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -48,7 +49,13 @@ const TARGET_SUITES = {
   },
 };
 /** Suites that are standalone scripts; each accepts --quick and --json FILE. */
-const SCRIPT_SUITES = { topic: "topic.mjs", wire: "wire.mjs", "quic-raw": "quic-raw.mjs", sim: "sim.mjs" };
+const SCRIPT_SUITES = {
+  topic: "topic.mjs",
+  wire: "wire.mjs",
+  "quic-raw": "quic-raw.mjs",
+  sim: "sim.mjs",
+  "sim-proxy": "sim-proxy.mjs",
+};
 const DEFAULT_SUITES = ["reqrep", "pubsub", "stalled"];
 const DEFAULT_REPORT_DIR = join(HERE, "report");
 
@@ -60,7 +67,7 @@ const TIMING = {
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim ...] [--quick] [--json FILE]\n" +
+    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim|sim-proxy ...] [--quick] [--json FILE]\n" +
       "                              [--report DIR | --no-report] [--targets a,b] [--repeats N] [--duration MS]",
   );
   process.exit(2);

@@ -1,5 +1,5 @@
 /**
- * The `msg` command-line tool: `msg rep|req|pub|sub|tour`. Scripts and other languages drive it, so
+ * The `msg` command-line tool: `msg rep|req|pub|sub|sim|tour`. Scripts and other languages drive it, so
  * the command names, flags, exit statuses and the `--json` event lines are a stable contract.
  *
  * Importing this module runs nothing: `bin/msg.js` calls {@link runCli} with the process's arguments.
@@ -11,6 +11,7 @@ import { type CliEntry, dispatch } from "./cli/dispatch.js";
 import { pub } from "./cli/pub.js";
 import { rep } from "./cli/rep.js";
 import { req } from "./cli/req.js";
+import { sim } from "./cli/sim.js";
 import { sub } from "./cli/sub.js";
 import { tour } from "./cli/tour.js";
 
@@ -19,7 +20,7 @@ import { tour } from "./cli/tour.js";
  * share a first word. A new command is one more entry here. (Each Command is typed by its own flags;
  * the list holds them as commands in general.)
  */
-const commands: CliEntry[] = [rep, req, pub, sub, tour] as Command[];
+const commands: CliEntry[] = [...([rep, req, pub, sub] as Command[]), sim, tour as Command];
 
 function version(): string {
   const { version } = createRequire(import.meta.url)("../package.json") as { version: string };
