@@ -1,8 +1,10 @@
 import { ErrorCode, MsgError } from "./errors.js";
 
+/** A parsed `host:port` address. */
 export interface HostPort {
   /** Host name or IP address, without brackets. */
   host: string;
+  /** Port number, 0-65535. */
   port: number;
 }
 

@@ -6,7 +6,6 @@ export {
   CompressionType,
   type Compressor,
   compressionNames,
-  type Decompressor,
 } from "./compression.js";
 export type { Connection, ConnectionHandler, ConnectionStats } from "./connection.js";
 export { readExactly } from "./connection-io.js";
@@ -24,6 +23,8 @@ export {
 } from "./logger.js";
 export * from "./net-listener.js";
 export type {
+  ConnectAttemptStats,
+  ConnectErrorInfo,
   PublisherStats,
   PubSocketStats,
   RepSocketStats,

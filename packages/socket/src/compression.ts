@@ -1,4 +1,4 @@
-import { CompressionType, type Compressor, type Logger } from "@msg/core";
+import { CompressionType, type Compressor, ErrorCode, type Logger, MsgError } from "@msg/core";
 import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MIN_COMPRESS_SIZE } from "@msg/wire";
 
 /** Per-message compression and the limits on what peers may send. */
@@ -10,7 +10,11 @@ export interface CompressionOptions {
   compressor?: Compressor;
   /** Only payloads strictly larger than this many bytes are compressed. Default 8192 (as msg-rs). */
   minCompressSize?: number;
-  /** Largest payload a peer's frame may declare, in bytes; larger closes that connection. Default 16 MiB. */
+  /**
+   * Largest payload a frame may carry, in bytes (after compression). A peer's frame declaring more
+   * closes that connection; a payload of ours over it is refused at once with `frame_too_large`
+   * (a peer with the same limit would close the connection on it). Default 16 MiB.
+   */
   maxFrameSize?: number;
   /** Largest size a payload may decompress to, in bytes; larger fails that message. Default 64 MiB. */
   maxDecompressedSize?: number;
@@ -63,6 +67,23 @@ export function prepareOutgoing(
   } catch (error) {
     return fallback(error);
   }
+}
+
+/**
+ * The `frame_too_large` error for an outgoing payload of `size` bytes over the socket's own
+ * `maxFrameSize`, or undefined when it fits. `what` names it: "request", "response", "message".
+ */
+export function oversizeError(
+  what: string,
+  size: number,
+  compression: ResolvedCompression,
+): MsgError | undefined {
+  const limit = compression.maxFrameSize;
+  if (size <= limit) return undefined;
+  return new MsgError(
+    ErrorCode.FrameTooLarge,
+    `${what} payload of ${size} bytes is over maxFrameSize (${limit} bytes): a peer with that limit would close the connection`,
+  );
 }
 
 /** Accepts strings (UTF-8) and any byte view as payloads. */

@@ -1,4 +1,5 @@
 import {
+  type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
   createLogger,
@@ -18,10 +19,11 @@ import { type CompressionOptions, type ResolvedCompression, resolveCompression }
 import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { tokenClientHook } from "../hooks/token.js";
+import { InboundGuard, type InboundOptions } from "../inbound.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 
-export interface SubOptions extends ReconnectOptions, CompressionOptions {
+export interface SubOptions extends ReconnectOptions, CompressionOptions, InboundOptions {
   /**
    * Messages received but not yet taken by the application's loop. When full, new messages are dropped
    * and counted in `droppedMessagesTotal` (and emitted as `messageDropped`). Default 8192 (as msg-rs).
@@ -35,6 +37,7 @@ export interface SubOptions extends ReconnectOptions, CompressionOptions {
 
 /** One received message. */
 export interface SubMessage {
+  /** The topic it was published on. */
   topic: string;
   /** The payload, decompressed. */
   payload: Uint8Array;
@@ -46,6 +49,7 @@ export interface SubMessage {
   timestamp: number;
 }
 
+/** The events of a Sub socket: the shared {@link SocketEvents}. */
 export type SubEvents = SocketEvents;
 
 /** One publisher this socket dials. */
@@ -55,7 +59,8 @@ interface Upstream {
   connection: Connection | undefined;
   /** The seq expected next on the current connection (undefined before the first message). */
   expectedSeq: number | undefined;
-  stats: PublisherStats;
+  /** Its counters; the connect-attempt figures come from the dialer. */
+  stats: Omit<PublisherStats, keyof ConnectAttemptStats>;
   latencySamples: number;
   /** Keeps messages of this publisher in order when some decompress asynchronously. */
   chain: Promise<void> | undefined;
@@ -94,9 +99,11 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   readonly #patterns = new Set<string>();
   #closed = false;
   readonly #stats = { messagesReceivedTotal: 0, droppedMessagesTotal: 0, bytesRx: 0 };
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: SubOptions = {}) {
     super();
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#hook =
@@ -130,7 +137,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       address: target,
       connection: undefined,
       expectedSeq: undefined,
-      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0 },
+      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0, missing: 0 },
       latencySamples: 0,
       chain: undefined,
       chained: 0,
@@ -146,8 +153,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
             this.#attach(upstream, connection);
             settle.resolve();
           },
-          reconnectScheduled: (delayMs, attempt) =>
-            this.fire("reconnectScheduled", { address: target, delayMs, attempt }),
+          reconnectScheduled: (delayMs, attempt, error) =>
+            this.fire("reconnectScheduled", { address: target, delayMs, attempt, error }),
           hookFailed: (error) => this.fire("hookFailed", { address: target, error }),
           authRejected: () => this.fire("authRejected", { address: target }),
           gaveUp: (error) => {
@@ -191,6 +198,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.#broadcast(encodeUnsubscribe(pattern));
   }
 
+  /** Iterates over incoming messages with `for await`; ends when the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<SubMessage> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -200,10 +208,13 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     return this.#queue;
   }
 
+  /** A snapshot of the socket's counters, with per-publisher figures. */
   stats(): SubSocketStats {
     const publishers: Record<string, PublisherStats> = {};
-    for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
-    return { ...this.#stats, publishers };
+    for (const upstream of this.#upstreams.values()) {
+      publishers[upstream.address] = { ...upstream.stats, ...upstream.dialer.attemptStats() };
+    }
+    return { ...this.#stats, publishers, connectionErrors: this.#inbound.faults.counts };
   }
 
   /** Disconnects from every publisher and ends iteration. Stops every timer. */
@@ -216,6 +227,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -234,24 +246,20 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onMessage(upstream, frame),
     });
+    const inbound = this.#inbound.open(decoder, connection, upstream.address);
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;
         upstream.stats.bytesRx += chunk.byteLength;
-        try {
-          decoder.push(chunk);
-        } catch (error) {
-          const failure = toMsgError(error, ErrorCode.MalformedFrame);
-          log.warn("publisher sent invalid data; reconnecting", {
-            address: upstream.address,
-            error: failure.message,
-          });
-          this.fire("peerError", { address: upstream.address, error: failure });
-          connection.destroy(failure);
-        }
+        inbound.push(chunk);
       },
-      onEnd: () => connection.end(),
+      onEnd: () => {
+        inbound.end(this.#closed);
+        connection.end();
+      },
       onClose: (error) => {
+        // A publisher this socket stopped dialling (close, disconnect) was cut off by us.
+        inbound.closed(this.#closed || this.#upstreams.get(upstream.address) !== upstream);
         if (upstream.connection !== connection) return;
         upstream.connection = undefined;
         if (!this.#closed) this.fire("disconnected", { address: upstream.address, error });
@@ -329,7 +337,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
 
   #trackSeq(upstream: Upstream, seq: number): void {
     if (upstream.expectedSeq !== undefined && seq !== upstream.expectedSeq) {
-      upstream.stats.seqGaps += (seq - upstream.expectedSeq) >>> 0;
+      upstream.stats.seqGaps++;
+      upstream.stats.missing += (seq - upstream.expectedSeq) >>> 0;
     }
     upstream.expectedSeq = (seq + 1) >>> 0;
   }

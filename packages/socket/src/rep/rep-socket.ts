@@ -1,8 +1,16 @@
-import { createLogger, ErrorCode, type RepSocketStats, type Transport, toMsgError } from "@msg/core";
+import {
+  createLogger,
+  ErrorCode,
+  type MsgError,
+  type RepSocketStats,
+  type Transport,
+  toMsgError,
+} from "@msg/core";
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import { AsyncQueue } from "../async-queue.js";
 import {
   type CompressionOptions,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -35,11 +43,13 @@ export interface Request {
   readonly id: number;
   /**
    * Sends the response (once; a second call throws `invalid_state`). If the peer is gone, the
-   * response is dropped and counted in `failedRequests`.
+   * response is dropped and counted in `failedRequests`. A payload over `maxFrameSize` throws
+   * `frame_too_large` and leaves the request unanswered, so a smaller answer can still be sent.
    */
   respond(payload: Uint8Array | string): void;
 }
 
+/** The events of a Rep socket: the shared {@link SocketEvents}. */
 export type RepEvents = SocketEvents;
 
 /** One connected Req peer. */
@@ -54,6 +64,11 @@ interface RepSession extends ServerSession {
 }
 
 const log = createLogger("socket.rep");
+
+function throwIfOversize(size: number, compression: ResolvedCompression): void {
+  const tooLarge = oversizeError("response", size, compression);
+  if (tooLarge) throw tooLarge;
+}
 
 /** A request handed to the application; `respond` sends the answer on the connection it came from. */
 class IncomingRequest implements Request {
@@ -71,8 +86,8 @@ class IncomingRequest implements Request {
 
   respond(payload: Uint8Array | string): void {
     if (this.#answered) throw msgError(ErrorCode.InvalidState, `request ${this.id} was already answered`);
+    this.send(this.session, this.id, toBytes(payload)); // throws before sending anything
     this.#answered = true;
-    this.send(this.session, this.id, toBytes(payload));
   }
 }
 
@@ -112,9 +127,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       fire: (event, payload) => this.fire(event, payload),
       factory: {
         open: (base) => this.#open(base),
-        receive: (session, chunk) => {
-          this.#stats.bytesRx += chunk.byteLength;
-          session.decoder.push(chunk);
+        decoder: (session) => session.decoder,
+        received: (_session, bytes) => {
+          this.#stats.bytesRx += bytes;
         },
         drained: (session) => {
           session.writeBlocked = false;
@@ -139,6 +154,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     return this.#core.control(message);
   }
 
+  /** Iterates over incoming requests with `for await`; ends when the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Request> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -148,6 +164,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     return this.#queue;
   }
 
+  /** A snapshot of the socket's counters. */
   stats(): RepSocketStats {
     return {
       ...this.#stats,
@@ -175,6 +192,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -277,6 +295,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     const { compressor, minCompressSize } = this.#compression;
     if (compressor === undefined || payload.byteLength <= minCompressSize) {
       // The common case, without the allocation of prepareOutgoing's result.
+      throwIfOversize(payload.byteLength, this.#compression);
       this.#send(session, 0, id, payload);
       this.#responded(session);
       return;
@@ -284,13 +303,23 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     const prepared = prepareOutgoing(this.#compression, payload, log);
     if (prepared instanceof Promise) {
       prepared.then((wire) => {
-        if (!session.closed) this.#send(session, wire.type, id, wire.data);
+        const tooLarge = oversizeError("response", wire.data.byteLength, this.#compression);
+        if (tooLarge) this.#unsendable(session, id, tooLarge);
+        else if (!session.closed) this.#send(session, wire.type, id, wire.data);
         this.#responded(session);
       });
     } else {
+      throwIfOversize(prepared.data.byteLength, this.#compression);
       this.#send(session, prepared.type, id, prepared.data);
       this.#responded(session);
     }
+  }
+
+  /** A response compressed asynchronously came out over maxFrameSize: too late to throw, so dropped. */
+  #unsendable(session: RepSession, id: number, error: MsgError): void {
+    this.#stats.failedRequests++;
+    log.warn("response dropped: over maxFrameSize after compression", { id, error: error.message });
+    this.fire("messageDropped", { reason: error.code, address: session.connection.remoteAddress, error });
   }
 
   #send(session: RepSession, compression: number, id: number, data: Uint8Array): void {
