@@ -74,6 +74,13 @@ export interface QuicTransportOptions {
   initialMtu?: number;
   /** Size of each read from the QUIC stream, in bytes. Default 65536. */
   readChunkSize?: number;
+  /**
+   * Receive and send buffer of the UDP socket, in bytes (SO_RCVBUF / SO_SNDBUF). A QUIC sender bursts a
+   * congestion window of datagrams at once; with Linux's default 208 KiB buffer a busy receiver drops
+   * some (counted in `/proc/net/snmp` as `RcvbufErrors`), which quiche treats as congestion. The kernel
+   * caps the value at `net.core.rmem_max` / `wmem_max`. 0 keeps the system default. Default 4194304.
+   */
+  udpBufferSize?: number;
   /** Bytes buffered on the write side before `write` returns false. Default 65536. */
   writeHighWaterMark?: number;
   /**
@@ -106,6 +113,8 @@ export const quicDefaults = {
   initialMtu: 1460,
   /** Bytes per read from the stream. */
   readChunkSize: 65_536,
+  /** SO_RCVBUF and SO_SNDBUF of the UDP socket, in bytes. */
+  udpBufferSize: 4_194_304,
   /** Bytes buffered before `write()` returns false. */
   writeHighWaterMark: 65_536,
   /** ms to wait for the peer to acknowledge our last bytes on close. */
@@ -132,6 +141,7 @@ export function resolveQuicOptions(options: QuicTransportOptions = {}): Resolved
   }
   checkInteger(resolved.initialMtu, "initialMtu", 1200, fail, 65527);
   checkInteger(resolved.readChunkSize, "readChunkSize", 1, fail);
+  checkInteger(resolved.udpBufferSize, "udpBufferSize", 0, fail, 2 ** 31 - 1);
   checkInteger(resolved.writeHighWaterMark, "writeHighWaterMark", 1, fail);
   checkInteger(resolved.handshakeTimeout, "handshakeTimeout", 1, fail, MAX_TIMER_MS);
   checkInteger(resolved.closeLinger, "closeLinger", 0, fail, MAX_TIMER_MS);

@@ -1,5 +1,7 @@
+import dgram from "node:dgram";
+import { readFileSync } from "node:fs";
 import { isMsgError } from "@msg/core";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { QuicTransport } from "../src/index.js";
 import { createTestPki, type TestPki } from "./certificates.js";
 import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
@@ -191,6 +193,26 @@ describe("QUIC connect and bind errors", () => {
     );
   });
 
+  it("sizes both UDP sockets' buffers to udpBufferSize; 0 leaves the system's", async () => {
+    const sized = vi.spyOn(dgram.Socket.prototype, "setRecvBufferSize");
+    try {
+      const transport = testTransport({ udpBufferSize: 1 << 20 });
+      await roundTrip(transport, transport);
+      // Server socket at bind, client socket at connect. Linux caps the size at rmem_max, then doubles it.
+      expect(sized.mock.calls).toEqual([[1 << 20], [1 << 20]]);
+      const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+      for (const socket of sized.mock.contexts as dgram.Socket[]) {
+        expect(socket.getRecvBufferSize()).toBe(2 * Math.min(1 << 20, rmemMax));
+      }
+      sized.mockClear();
+      const untouched = testTransport({ udpBufferSize: 0 });
+      await roundTrip(untouched, untouched);
+      expect(sized).not.toHaveBeenCalled();
+    } finally {
+      sized.mockRestore();
+    }
+  });
+
   it("rejects out-of-range options with invalid_argument", () => {
     const invalid = [
       { keepAliveInterval: 20_000, idleTimeout: 10_000 },
@@ -199,6 +221,8 @@ describe("QUIC connect and bind errors", () => {
       { alpn: "" },
       { handshakeTimeout: 0 },
       { maxPendingConnections: 0 },
+      { udpBufferSize: -1 },
+      { udpBufferSize: 1.5 },
     ];
     for (const options of invalid) {
       expect(() => new QuicTransport(options), JSON.stringify(options)).toThrowError(

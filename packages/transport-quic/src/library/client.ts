@@ -1,8 +1,16 @@
-import type { QUICClient } from "@matrixai/quic";
+import type { QUICClient, QUICSocket } from "@matrixai/quic";
 import { ErrorCode, MsgError } from "@msg/core";
 import { formatAddress } from "../address.js";
 import { closeReason, describe } from "./describe.js";
-import { bridgeLogger, clientCrypto, libraryLogger, sessionConfig, streamCodec, toPemList } from "./glue.js";
+import {
+  bridgeLogger,
+  clientCrypto,
+  libraryLogger,
+  sessionConfig,
+  sizeUdpBuffers,
+  streamCodec,
+  toPemList,
+} from "./glue.js";
 import { loadQuicLibrary, type QuicLibrary } from "./load.js";
 import { LibrarySession } from "./session.js";
 import type {
@@ -105,6 +113,8 @@ class LibraryClientSession extends LibrarySession implements ClientSession {
   constructor(lib: QuicLibrary, client: QUICClient, settings: QuicSessionSettings) {
     super(lib, client.connection, settings);
     this.#client = client;
+    // The client's own UDP socket, created by the library with the system's buffer sizes.
+    sizeUdpBuffers((client as unknown as { socket: QUICSocket }).socket, settings.udpBufferSize);
     // Resolves once the connection has drained and the client's own UDP socket is closed.
     this.released = client.closedP;
   }

@@ -3,7 +3,15 @@ import { ErrorCode, MsgError } from "@msg/core";
 import { formatAddress } from "../address.js";
 import type { Pem } from "../options.js";
 import { describe } from "./describe.js";
-import { bridgeLogger, libraryLogger, serverCrypto, sessionConfig, streamCodec, toPemText } from "./glue.js";
+import {
+  bridgeLogger,
+  libraryLogger,
+  serverCrypto,
+  sessionConfig,
+  sizeUdpBuffers,
+  streamCodec,
+  toPemText,
+} from "./glue.js";
 import { loadQuicLibrary, type QuicLibrary } from "./load.js";
 import { internals, LibrarySession } from "./session.js";
 import {
@@ -38,6 +46,7 @@ export async function listenQuic(
       { cause: error },
     );
   }
+  sizeUdpBuffers(socket, options.udpBufferSize);
   const server = new lib.QUICServer({
     socket,
     logger,
