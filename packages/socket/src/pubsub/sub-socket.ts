@@ -139,7 +139,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         transport: this.#transport,
         address: target,
         hook: this.#hook,
-        options: { reconnectInitialDelay: 100, ...this.#options },
+        options: this.#options,
         log,
         events: {
           connected: (connection) => {
