@@ -2,6 +2,7 @@ import { createLogger, ErrorCode, type PubSocketStats, type Transport } from "@m
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
   type CompressionOptions,
+  compresses,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -166,8 +167,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     this.#stats.messagesPublished++;
     if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
     const data = toBytes(payload);
-    const compress =
-      this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
+    const compress = compresses(this.#compression, data.byteLength);
     if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
       return Promise.reject(

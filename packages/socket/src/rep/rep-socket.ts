@@ -3,6 +3,7 @@ import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from 
 import { AsyncQueue } from "../async-queue.js";
 import {
   type CompressionOptions,
+  compresses,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -57,22 +58,31 @@ const log = createLogger("socket.rep");
 
 /** A request handed to the application; `respond` sends the answer on the connection it came from. */
 class IncomingRequest implements Request {
+  readonly payload: Uint8Array;
+  readonly id: number;
   readonly peer: string;
+  // Private: what a user may touch is exactly the `Request` interface.
+  readonly #session: RepSession;
+  readonly #send: (session: RepSession, id: number, payload: Uint8Array) => void;
   #answered = false;
 
   constructor(
-    readonly payload: Uint8Array,
-    readonly id: number,
-    readonly session: RepSession,
-    readonly send: (session: RepSession, id: number, payload: Uint8Array) => void,
+    payload: Uint8Array,
+    id: number,
+    session: RepSession,
+    send: (session: RepSession, id: number, payload: Uint8Array) => void,
   ) {
+    this.payload = payload;
+    this.id = id;
     this.peer = session.connection.remoteAddress;
+    this.#session = session;
+    this.#send = send;
   }
 
   respond(payload: Uint8Array | string): void {
     if (this.#answered) throw msgError(ErrorCode.InvalidState, `request ${this.id} was already answered`);
     this.#answered = true;
-    this.send(this.session, this.id, toBytes(payload));
+    this.#send(this.#session, this.id, toBytes(payload));
   }
 }
 
@@ -274,8 +284,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       this.#responded(session);
       return;
     }
-    const { compressor, minCompressSize } = this.#compression;
-    if (compressor === undefined || payload.byteLength <= minCompressSize) {
+    if (!compresses(this.#compression, payload.byteLength)) {
       // The common case, without the allocation of prepareOutgoing's result.
       this.#send(session, 0, id, payload);
       this.#responded(session);

@@ -13,6 +13,7 @@ import {
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import {
   type CompressionOptions,
+  compresses,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -217,7 +218,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
-      if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
+      if (compresses(this.#compression, bytes.byteLength)) {
         this.#compress(request);
       }
       if (sendNow && request.id === NOT_SENT) {
