@@ -23,6 +23,16 @@ export {
   setLogSink,
 } from "./logger.js";
 export * from "./net-listener.js";
+export {
+  checkBoolean,
+  checkBytes,
+  checkInteger,
+  checkMethods,
+  checkNumber,
+  checkOneOf,
+  MAX_TIMER_MS,
+  optionError,
+} from "./options.js";
 export type {
   PublisherStats,
   PubSocketStats,

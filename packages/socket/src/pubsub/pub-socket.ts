@@ -12,6 +12,7 @@ import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { validatePubOptions } from "../validate-options.js";
 import { PublishClock } from "./publish-clock.js";
 import { TopicBytesCache } from "./topic-bytes.js";
 
@@ -104,6 +105,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
 
   constructor(transport: Transport, options: PubOptions = {}) {
     super();
+    validatePubOptions(options);
     this.#compression = resolveCompression(options);
     this.#maxQueueMessages = options.maxQueueMessages ?? 1024;
     this.#maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;

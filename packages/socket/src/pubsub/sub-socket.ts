@@ -20,6 +20,7 @@ import { type SocketEvents, TypedEmitter } from "../events.js";
 import { tokenClientHook } from "../hooks/token.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { validateSubOptions } from "../validate-options.js";
 
 export interface SubOptions extends ReconnectOptions, CompressionOptions {
   /**
@@ -97,6 +98,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
 
   constructor(transport: Transport, options: SubOptions = {}) {
     super();
+    validateSubOptions(options);
     this.#transport = transport;
     this.#options = options;
     this.#hook =

@@ -12,6 +12,7 @@ import {
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { isPing, msgError, PONG } from "../util.js";
+import { validateRepOptions } from "../validate-options.js";
 
 export interface RepOptions extends ServerOptions, CompressionOptions {
   /**
@@ -112,6 +113,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
 
   constructor(transport: Transport, options: RepOptions = {}) {
     super();
+    validateRepOptions(options);
     this.#compression = resolveCompression(options);
     this.#maxPendingResponses = options.maxPendingResponses ?? 8192;
     this.#queue = new AsyncQueue(options.maxQueuedRequests ?? 65536, () => this.#resumeAll());

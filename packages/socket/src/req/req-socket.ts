@@ -27,6 +27,7 @@ import { tokenClientHook } from "../hooks/token.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
+import { validateReqOptions } from "../validate-options.js";
 
 export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions {
   /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
@@ -133,6 +134,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
 
   constructor(transport: Transport, options: ReqOptions = {}) {
     super();
+    validateReqOptions(options);
     this.#transport = transport;
     this.#options = options;
     this.#timeout = options.timeout ?? 5000;
