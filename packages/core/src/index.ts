@@ -1,4 +1,4 @@
-export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
+export { formatEndpoint, formatHostPort, type HostPort, parseHostPort, resolveHost } from "./address.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { monotonicMicros, nowMicros } from "./clock.js";
 export {

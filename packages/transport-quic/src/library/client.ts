@@ -1,6 +1,5 @@
 import type { QUICClient } from "@matrixai/quic";
-import { ErrorCode, MsgError } from "@msg/core";
-import { formatAddress } from "../address.js";
+import { ErrorCode, formatEndpoint, MsgError } from "@msg/core";
 import { closeReason, describe } from "./describe.js";
 import { bridgeLogger, clientCrypto, libraryLogger, sessionConfig, streamCodec, toPemList } from "./glue.js";
 import { loadQuicLibrary, type QuicLibrary } from "./load.js";
@@ -19,7 +18,7 @@ import type {
  */
 export async function connectQuic(options: ClientOptions, signal?: AbortSignal): Promise<ClientSession> {
   const lib = await loadQuicLibrary();
-  const target = formatAddress(options.host, options.port);
+  const target = formatEndpoint(options.host, options.port);
   const abort = new AbortController();
   const timeoutError = new MsgError(
     ErrorCode.ConnectFailed,
