@@ -21,6 +21,7 @@ import { tokenClientHook } from "../hooks/token.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 import { validateSubOptions } from "../validate-options.js";
+import { SubscriptionWriter } from "./subscription-writer.js";
 
 export interface SubOptions extends ReconnectOptions, CompressionOptions {
   /**
@@ -54,6 +55,8 @@ interface Upstream {
   address: string;
   dialer: Dialer;
   connection: Connection | undefined;
+  /** Sends subscription changes on `connection`, respecting its backpressure. */
+  subscriptions: SubscriptionWriter | undefined;
   /** The seq expected next on the current connection (undefined before the first message). */
   expectedSeq: number | undefined;
   stats: PublisherStats;
@@ -131,6 +134,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     const upstream: Upstream = {
       address: target,
       connection: undefined,
+      subscriptions: undefined,
       expectedSeq: undefined,
       stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0 },
       latencySamples: 0,
@@ -176,21 +180,27 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   /**
    * Subscribes to a pattern (NATS syntax: `.` separated tokens, `*` one token, `>` the rest) on every
    * publisher, now and after every (re)connect. Subscribing twice is the same as once.
-   * Throws `invalid_topic` for a reserved (`MSG...`) or oversized pattern.
+   *
+   * Resolves once the subscription has been handed to the transport of every publisher connected at
+   * the time of the call (at once when none is: each gets it when it connects). While a publisher's
+   * connection pushes back, that waits for it to drain, or to close. It does not mean the publisher has
+   * applied it (the protocol has no acknowledgement; the Pub fires `subscribed` when it has), so a
+   * message published right after may still miss it.
+   * Rejects with `invalid_topic` for a reserved (`MSG...`) or oversized pattern, `socket_closed` after close.
    */
   async subscribe(pattern: string): Promise<void> {
     if (this.#closed) throw closedError();
     validatePattern(pattern);
     this.#patterns.add(pattern);
-    this.#broadcast(encodeSubscribe(pattern));
+    await this.#broadcast(pattern, encodeSubscribe(pattern));
   }
 
-  /** Removes a subscription from every publisher. */
+  /** Removes a subscription from every publisher; resolves as `subscribe` does. */
   async unsubscribe(pattern: string): Promise<void> {
     if (this.#closed) throw closedError();
     validatePattern(pattern);
     this.#patterns.delete(pattern);
-    this.#broadcast(encodeUnsubscribe(pattern));
+    await this.#broadcast(pattern, encodeUnsubscribe(pattern));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<SubMessage> {
@@ -222,12 +232,23 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     await this.close();
   }
 
-  #broadcast(frame: Uint8Array): void {
-    for (const upstream of this.#upstreams.values()) upstream.connection?.write(frame);
+  #broadcast(pattern: string, frame: Uint8Array): Promise<unknown> {
+    const sends: Promise<void>[] = [];
+    for (const upstream of this.#upstreams.values()) {
+      if (upstream.subscriptions) sends.push(upstream.subscriptions.send(pattern, frame));
+    }
+    return Promise.all(sends);
   }
 
   #attach(upstream: Upstream, connection: Connection): void {
     upstream.connection = connection;
+    // Subscriptions go first, on every (re)connect: one write for all of them.
+    const initial =
+      this.#patterns.size > 0
+        ? Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern)))
+        : undefined;
+    const subscriptions = new SubscriptionWriter(connection, initial);
+    upstream.subscriptions = subscriptions;
     upstream.expectedSeq = undefined; // a new connection numbers from 0 again
     upstream.chain = undefined;
     upstream.chained = 0;
@@ -252,18 +273,17 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
           connection.destroy(failure);
         }
       },
+      onDrain: () => subscriptions.drained(),
       onEnd: () => connection.end(),
       onClose: (error) => {
+        subscriptions.closed();
         if (upstream.connection !== connection) return;
         upstream.connection = undefined;
+        upstream.subscriptions = undefined;
         if (!this.#closed) this.fire("disconnected", { address: upstream.address, error });
         upstream.dialer.disconnected(error);
       },
     });
-    // Subscriptions go first, on every (re)connect: one write for all of them.
-    if (this.#patterns.size > 0) {
-      connection.write(Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern))));
-    }
     this.fire("connected", { address: upstream.address });
   }
 
