@@ -62,10 +62,17 @@ describe("QUIC handshake", () => {
   it("resolves host names for bind and connect", async () => {
     const transport = testTransport();
     const bound = await bindQueue(transport, resources, "localhost:0");
+    // Bound to what `localhost` resolves to, reported as an address rather than the name.
+    expect(bound.listener.localAddress).toMatch(/^(127\.0\.0\.1|\[::1\]):\d+$/);
     const port = Number(bound.listener.localAddress.split(":").pop());
     const connection = resources.connection(await transport.connect(`localhost:${port}`));
+    expect(connection.remoteAddress).toBe(bound.listener.localAddress);
     connection.write(Buffer.from("x"));
-    await bound.next();
+    const accepted = await bound.next();
+    const reader = new Reader(accepted);
+    await reader.untilLength(1);
+    expect(reader.text()).toBe("x");
+    expect(accepted.remoteAddress).toBe(connection.localAddress);
   });
 
   it("reports IPv4 peers of a dual-stack listener in IPv4 form", async () => {
@@ -120,7 +127,9 @@ describe("QUIC handshake", () => {
     const client = testTransport({ verifyPeer: true, ca: pki.ca, servername: "other.example" });
     const connection = resources.connection(await client.connect(bound.listener.localAddress));
     connection.write(Buffer.from("x"));
-    await bound.next();
+    const accepted = new Reader(await bound.next());
+    await accepted.untilLength(1);
+    expect(accepted.text()).toBe("x");
   });
 
   it("swaps the certificate for new handshakes with quic.setCertificates", async () => {
@@ -134,7 +143,9 @@ describe("QUIC handshake", () => {
     await bound.listener.control({ type: "quic.setCertificates", ...pki.localhost });
     const after = resources.connection(await verifying.connect(bound.listener.localAddress));
     after.write(Buffer.from("b"));
-    await bound.next();
+    const afterAccepted = new Reader(await bound.next());
+    await afterAccepted.untilLength(1);
+    expect(afterAccepted.text()).toBe("b");
     // The connection made before the swap is untouched.
     before.write(Buffer.from("c"));
     await beforeAccepted.untilLength(2);
