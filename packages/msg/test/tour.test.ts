@@ -23,7 +23,7 @@ describe("msg tour", () => {
     });
     try {
       // The QUIC step closes with the library's closing period (about 3 s): allow for a busy machine.
-      const [code] = await withTimeout(once(child, "exit"), 60_000, "the tour to end by itself");
+      const [code] = await withTimeout(once(child, "exit"), 45_000, "the tour to end by itself");
       expect(code, stderr).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
@@ -45,5 +45,5 @@ describe("msg tour", () => {
         new RegExp(`${transport}\\s+\\S+: first round trip \\(with connection set-up\\) [\\d.]+ ms`),
       );
     }
-  });
+  }, 60_000);
 });
