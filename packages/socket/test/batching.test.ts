@@ -70,4 +70,32 @@ describe("write batching", () => {
     await withTimeout(req.request("alone"), 1000, "a lone request answered promptly");
     expect(writes() - lone).toBe(1);
   });
+
+  it.each([
+    { linger: 0, expected: "one write per turn" },
+    { linger: 1_000_000, expected: "one write for all turns" },
+  ])("writeBufferLinger $linger: frames arriving over 10 turns leave in $expected", async ({ linger }) => {
+    const { transport, writes } = countingTransport();
+    const pub = track(new PubSocket(transport, { writeBufferLinger: linger }));
+    const address = await pub.bind("127.0.0.1:0");
+    const sub = track(new SubSocket(new TcpTransport()));
+    const subscribed = new Promise((resolve) => pub.once("subscribed", resolve));
+    await sub.subscribe("turns");
+    void sub.connect(address);
+    await withTimeout(subscribed, 5000, "subscription");
+    const before = writes();
+    // Two messages per event-loop turn: the flush at the end of each turn sees frames still arriving.
+    const turns = 10;
+    for (let turn = 0; turn < turns; turn++) {
+      pub.publish("turns", `a${turn}`);
+      pub.publish("turns", `b${turn}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    let received = 0;
+    for await (const _ of sub) if (++received === 2 * turns) break;
+    const used = writes() - before;
+    if (linger === 0) expect(used).toBeGreaterThanOrEqual(turns);
+    // Lingering, the batch waits while frames keep coming, and goes out once a turn brings none.
+    else expect(used).toBe(1);
+  });
 });
