@@ -1,12 +1,10 @@
-import { once } from "node:events";
-import { connect, type Socket } from "node:net";
-import { ErrorCode, isMsgError, parseHostPort } from "@msg/core";
+import { ErrorCode, isMsgError } from "@msg/core";
 import { waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
-import { encodeSubscribe, PubSubDecoder, type PubSubFrame } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { CLOSE_GRACE_MS } from "../src/graceful-close.js";
 import { PubSocket, RepSocket, ReqSocket, type Request } from "../src/index.js";
+import { pausedSubscriber } from "./support/raw-subscriber.js";
 import { rejectionOf, useCleanup } from "./support/sockets.js";
 
 /** Long enough that the socket is still waiting when the test acts; the test never waits it out. */
@@ -84,27 +82,6 @@ describe("close({ linger })", () => {
     expect(rep.stats().failedRequests).toBe(1);
   });
 
-  /**
-   * A subscriber speaking the protocol over a raw socket, so the test decides when it reads: it
-   * subscribes, then reads nothing until `startReading`.
-   */
-  async function pausedSubscriber(pub: PubSocket, address: string) {
-    const { host, port } = parseHostPort(address);
-    const socket: Socket = connect(port, host);
-    track({ close: () => socket.destroy() });
-    const frames: PubSubFrame[] = [];
-    const decoder = new PubSubDecoder({ maxFrameSize: 1 << 20, onFrame: (frame) => frames.push(frame) });
-    socket.on("data", (chunk) => decoder.push(chunk));
-    socket.on("error", () => {}); // a reset at the end is expected; 'close' follows
-    socket.pause();
-    await once(socket, "connect");
-    const subscribed = once(pub, "subscribed");
-    socket.write(encodeSubscribe("linger"));
-    await withTimeout(subscribed, 5000, "subscription");
-    const closed = once(socket, "close");
-    return { frames, closed, startReading: () => socket.resume() };
-  }
-
   /** Publishes until the subscriber's queue at the Pub holds messages; returns how many were sent. */
   async function fillQueue(pub: PubSocket): Promise<number> {
     const total = 400;
@@ -117,7 +94,7 @@ describe("close({ linger })", () => {
   it("Pub: queued messages are delivered when the subscriber reads within the linger", async () => {
     const pub = track(new PubSocket(new TcpTransport(), { maxQueueBytes: 64 * 1024 * 1024 }));
     const address = await pub.bind("127.0.0.1:0");
-    const subscriber = await pausedSubscriber(pub, address);
+    const subscriber = track(await pausedSubscriber(pub, address, "linger"));
     const total = await fillQueue(pub);
     let closed = false;
     const closing = pub.close({ linger: LONG_LINGER }).then(() => {
@@ -136,7 +113,7 @@ describe("close({ linger })", () => {
   it("Pub: what is still queued when the linger (and the close grace period) ends is dropped", async () => {
     const pub = track(new PubSocket(new TcpTransport(), { maxQueueBytes: 64 * 1024 * 1024 }));
     const address = await pub.bind("127.0.0.1:0");
-    const subscriber = await pausedSubscriber(pub, address);
+    const subscriber = track(await pausedSubscriber(pub, address, "linger"));
     const total = await fillQueue(pub);
     await withTimeout(pub.close({ linger: 150 }), 10_000, "close");
     subscriber.startReading(); // too late: the connection was destroyed
