@@ -1,11 +1,11 @@
 import { ErrorCode, isMsgError } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { describe, expect, it } from "vitest";
 import { CLOSE_GRACE_MS } from "../src/graceful-close.js";
 import { PubSocket, RepSocket, ReqSocket, type Request } from "../src/index.js";
 import { pausedSubscriber } from "./support/raw-subscriber.js";
-import { rejectionOf, useCleanup } from "./support/sockets.js";
+import { useCleanup } from "./support/sockets.js";
 
 /** Long enough that the socket is still waiting when the test acts; the test never waits it out. */
 const LONG_LINGER = 10_000;

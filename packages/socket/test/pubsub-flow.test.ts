@@ -1,11 +1,11 @@
 import { once } from "node:events";
 import { ErrorCode, isMsgError } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { describe, expect, it } from "vitest";
 import { PubSocket, type SubMessage, SubSocket } from "../src/index.js";
 import { pausedSubscriber } from "./support/raw-subscriber.js";
-import { rejectionOf, useCleanup } from "./support/sockets.js";
+import { useCleanup } from "./support/sockets.js";
 
 describe("Pub/Sub flow", () => {
   const track = useCleanup();

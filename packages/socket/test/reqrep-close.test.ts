@@ -1,9 +1,8 @@
 import { ErrorCode, isMsgError } from "@msg/core";
-import { withTimeout } from "@msg/core/testing";
+import { rejectionOf, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { describe, expect, it } from "vitest";
 import { RepSocket, ReqSocket } from "../src/index.js";
-import { rejectionOf } from "./support/sockets.js";
 
 // The only test in its file: vitest runs each file in a fresh process, so what keeps this process
 // alive before the test is exactly the test runner's own handles, and must be all that is left after.

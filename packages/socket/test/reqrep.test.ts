@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { type Connection, ErrorCode, isMsgError, readExactly } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { freePort, rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { createCompressor, encodeReqRep, ReqRepDecoder } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { RepSocket, ReqSocket, type Request } from "../src/index.js";
-import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
+import { echo, useCleanup } from "./support/sockets.js";
 import { bindAgain, transports } from "./support/transports.js";
 
 describe.each(transports)("Req/Rep over $name", (fixture) => {
@@ -433,7 +433,6 @@ describe("Req/Rep against misbehaving peers (tcp)", async () => {
   });
 
   it("a Req that never connects fails with connect_failed once its retries are spent", async () => {
-    const { freePort } = await import("./support/transports.js");
     const req = track(new ReqSocket(tcp.client(), { retryAttempts: 2, reconnectInitialDelay: 10 }));
     const gaveUp = once(req, "gaveUp");
     const connecting = req.connect(`127.0.0.1:${await freePort()}`);

@@ -1,16 +1,14 @@
 import { isMsgError } from "@msg/core";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { generateTestPki, Reader, Resources, rejectionOf } from "@msg/core/testing";
+import { afterEach, describe, expect, it } from "vitest";
 import { QuicTransport } from "../src/index.js";
-import { createTestPki, type TestPki } from "./certificates.js";
-import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
+import { bindQueue, testTransport } from "./helpers.js";
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-let pki: TestPki;
-beforeAll(async () => {
-  pki = await createTestPki();
-});
+/** One throwaway PKI for these tests (generated with openssl, never committed). */
+const pki = generateTestPki();
 
 /** Connects, sends `ping`, and checks the server received it over the accepted connection. */
 async function roundTrip(server: QuicTransport, client: QuicTransport, bindAddress = "127.0.0.1:0") {
@@ -27,10 +25,7 @@ async function roundTrip(server: QuicTransport, client: QuicTransport, bindAddre
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<MsgErrorLike> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
+  const error = await rejectionOf(promise);
   expect(isMsgError(error), `expected a MsgError ${code}, got ${String(error)}`).toBe(true);
   expect((error as MsgErrorLike).code).toBe(code);
   return error as MsgErrorLike;
@@ -100,11 +95,11 @@ describe("QUIC handshake", () => {
   });
 
   it("does not verify the server by default, even with an untrusted certificate", async () => {
-    await roundTrip(testTransport({ ...pki.other }), testTransport());
+    await roundTrip(testTransport({ ...pki.otherName }), testTransport());
   });
 
   it("verifies the server against a custom CA when verifyPeer is on", async () => {
-    const server = testTransport({ ...pki.localhost });
+    const server = testTransport({ ...pki.server });
     const client = testTransport({ verifyPeer: true, ca: pki.ca });
     await roundTrip(server, client);
   });
@@ -119,7 +114,7 @@ describe("QUIC handshake", () => {
   });
 
   it("refuses a certificate for another name, and accepts it with the right servername", async () => {
-    const bound = await bindQueue(testTransport({ ...pki.other }), resources);
+    const bound = await bindQueue(testTransport({ ...pki.otherName }), resources);
     await expectCode(
       refusing({ verifyPeer: true, ca: pki.ca }).connect(bound.listener.localAddress),
       "handshake_failed",
@@ -140,7 +135,7 @@ describe("QUIC handshake", () => {
     before.write(Buffer.from("a"));
     const beforeAccepted = new Reader(await bound.next());
 
-    await bound.listener.control({ type: "quic.setCertificates", ...pki.localhost });
+    await bound.listener.control({ type: "quic.setCertificates", ...pki.server });
     const after = resources.connection(await verifying.connect(bound.listener.localAddress));
     after.write(Buffer.from("b"));
     const afterAccepted = new Reader(await bound.next());

@@ -1,8 +1,8 @@
 import { isMsgError, type PendingConnection } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { Reader, Resources, waitFor, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { QuicTransportOptions } from "../src/index.js";
-import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
+import { bindQueue, testTransport } from "./helpers.js";
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { isMsgError } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { Reader, Resources, waitFor, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { QuicTransportOptions } from "../src/index.js";
-import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
+import { bindQueue, testTransport } from "./helpers.js";
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());

@@ -1,3 +1,4 @@
+import { Resources } from "@msg/core/testing";
 import { afterEach } from "vitest";
 
 /** Anything with an awaitable close(): sockets, raw servers. */
@@ -10,27 +11,12 @@ interface Closable {
  * so no socket outlives its test.
  */
 export function useCleanup(): <T extends Closable>(thing: T) => T {
-  let open: Closable[] = [];
-  afterEach(async () => {
-    const closing = open;
-    open = [];
-    await Promise.allSettled(closing.reverse().map((thing) => thing.close()));
-  });
+  const resources = new Resources();
+  afterEach(() => resources.closeAll());
   return (thing) => {
-    open.push(thing);
+    resources.add(() => thing.close());
     return thing;
   };
-}
-
-/** Resolves with the error a promise rejects with; fails if it resolves (or there is no promise). */
-export async function rejectionOf(promise: Promise<unknown> | undefined): Promise<unknown> {
-  if (promise === undefined) throw new Error("expected a rejected promise, got undefined (success)");
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected the promise to reject, but it resolved");
 }
 
 /** A Rep loop that echoes every request until the socket closes. */
