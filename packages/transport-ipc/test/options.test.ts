@@ -1,4 +1,4 @@
-import { ErrorCode, isMsgError } from "@msg/core";
+import { badOptionCases, optionRefusal } from "@msg/core/testing";
 import { describe, expect, it } from "vitest";
 import { IpcTransport } from "../src/index.js";
 
@@ -11,20 +11,12 @@ const options: Record<string, unknown[]> = {
 };
 
 describe("IpcTransport options", () => {
-  const cases = Object.entries(options).flatMap(([option, values]) =>
-    values.map((value) => ({ option, value })),
-  );
+  const cases = badOptionCases(options);
 
   it.each(cases)("refuses $option = $value with invalid_argument naming it", ({ option, value }) => {
-    let error: unknown;
-    try {
-      new IpcTransport({ [option]: value });
-    } catch (thrown) {
-      error = thrown;
-    }
-    expect(isMsgError(error, ErrorCode.InvalidArgument), `${option}: ${String(value)}`).toBe(true);
-    expect((error as Error).message).toContain(`\`${option}\``);
-    expect((error as Error).message).toMatch(/must be .+ \(got /);
+    expect(optionRefusal((options) => new IpcTransport(options), option, value).message).toContain(
+      `\`${option}\``,
+    );
   });
 
   it("accepts the edges of every range, and undefined (the default)", () => {
