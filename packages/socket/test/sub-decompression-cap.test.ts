@@ -2,8 +2,8 @@ import { CompressionType, type Compressor } from "@msg/core";
 import { waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { describe, expect, it, vi } from "vitest";
-import { PubSocket, type SubMessage, SubSocket } from "../src/index.js";
-import { useCleanup } from "./support/sockets.js";
+import { PubSocket, type SubMessage } from "../src/index.js";
+import { subscribedSub, useCleanup } from "./support/sockets.js";
 
 /**
  * A slow asynchronous decompressor, under the test's control: zstd payloads (the one asynchronous
@@ -53,12 +53,7 @@ describe("Sub asynchronous decompression", () => {
         maxQueueMessages: 1000,
       }),
     );
-    const address = await pub.bind("127.0.0.1:0");
-    const sub = track(new SubSocket(new TcpTransport()));
-    const subscribed = new Promise((resolve) => pub.once("subscribed", resolve));
-    await sub.subscribe("cap");
-    void sub.connect(address);
-    await withTimeout(subscribed, 5000, "subscription");
+    const sub = await subscribedSub(track, pub, "cap");
 
     // 100 KiB each: a TCP read (at most 64 KiB) completes at most one frame, so the count of
     // decompressions started when reading pauses is exact.
