@@ -25,6 +25,20 @@ describe("close({ linger })", () => {
     return { rep, req, nextRequest };
   }
 
+  /** A close in progress, and whether it has finished yet. */
+  function tracked(close: Promise<void>): { settled: Promise<void>; readonly done: boolean } {
+    let done = false;
+    const settled = close.then(() => {
+      done = true;
+    });
+    return {
+      settled,
+      get done() {
+        return done;
+      },
+    };
+  }
+
   /** Lets a close that should be waiting run for a moment, to see that it does not finish early. */
   const moment = () => new Promise((resolve) => setTimeout(resolve, 100));
 
@@ -32,15 +46,12 @@ describe("close({ linger })", () => {
     const { req, nextRequest } = await pair();
     const answer = req.request("in flight");
     const request = await nextRequest();
-    let closed = false;
-    const closing = req.close({ linger: LONG_LINGER }).then(() => {
-      closed = true;
-    });
+    const closing = tracked(req.close({ linger: LONG_LINGER }));
     await moment();
-    expect(closed).toBe(false); // waiting for the answer
+    expect(closing.done).toBe(false); // waiting for the answer
     request.respond("made it");
     expect(Buffer.from(await withTimeout(answer, 5000, "the answer")).toString()).toBe("made it");
-    await withTimeout(closing, 2000, "close to finish once nothing is in flight");
+    await withTimeout(closing.settled, 2000, "close to finish once nothing is in flight");
   });
 
   it("Req: an in-flight request not answered within the linger fails with socket_closed", async () => {
@@ -57,17 +68,14 @@ describe("close({ linger })", () => {
     const { rep, req, nextRequest } = await pair();
     const answer = req.request("question");
     const request = await nextRequest();
-    let closed = false;
-    const closing = rep.close({ linger: LONG_LINGER }).then(() => {
-      closed = true;
-    });
+    const closing = tracked(rep.close({ linger: LONG_LINGER }));
     await moment();
-    expect(closed).toBe(false); // waiting for the handed-out request to be answered
+    expect(closing.done).toBe(false); // waiting for the handed-out request to be answered
     request.respond("answer during linger");
     expect(Buffer.from(await withTimeout(answer, 5000, "the answer")).toString()).toBe(
       "answer during linger",
     );
-    await withTimeout(closing, 5000, "close");
+    await withTimeout(closing.settled, 5000, "close");
     expect(rep.stats().failedRequests).toBe(0);
   });
 
@@ -96,16 +104,13 @@ describe("close({ linger })", () => {
     const address = await pub.bind("127.0.0.1:0");
     const subscriber = track(await pausedSubscriber(pub, address, "linger"));
     const total = await fillQueue(pub);
-    let closed = false;
-    const closing = pub.close({ linger: LONG_LINGER }).then(() => {
-      closed = true;
-    });
+    const closing = tracked(pub.close({ linger: LONG_LINGER }));
     // The subscriber stays silent for longer than the grace period any close gives a peer, so only
     // the linger can be what keeps the connection open for it.
     await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS + 500));
-    expect(closed).toBe(false); // waiting for the queue to drain
+    expect(closing.done).toBe(false); // waiting for the queue to drain
     subscriber.startReading();
-    await withTimeout(closing, 10_000, "close once the queue drained");
+    await withTimeout(closing.settled, 10_000, "close once the queue drained");
     await withTimeout(subscriber.closed, 5000, "the subscriber's connection to close");
     expect(subscriber.frames.map((frame) => frame.seq)).toEqual(Array.from({ length: total }, (_, i) => i));
   });
