@@ -55,6 +55,13 @@ const expectations: Record<string, RegExp[]> = {
   pubsub_compression: [/subscriber 2: 15800 bytes, intact: true/],
   ipc: [/\(mode 600\)/, /client 0: pong/, /client 1: pong/, /socket file removed on close: true/],
   quic_vs_tcp: [/tcp +150 round trips/, /quic 150 round trips/],
+  sim_pubsub_latency_probe: [
+    /local +avg .*near the profile: yes/,
+    /regional +avg .*near the profile: yes/,
+    /overseas +avg .*near the profile: yes/,
+  ],
+  sim_multi_region: [/EU-West +- +\d/, /Tokyo +\d+\.\d +\d+\.\d +\d+\.\d +-/],
+  sim_bdp_throughput: [/20 × 256 KiB in \d/, /throughput \d+\.\d+ Mbit\/s, \d+% of the link/],
 };
 
 describe("examples", () => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one entry point behind `npm start`, `npm test`, `npm run build|bench|lint`.
+// The one entry point behind `npm start`, `npm test`, `npm run build|bench|lint|docs`.
 // A fresh machine has only Node and npm, so this script brings everything else itself:
 // pnpm (pinned, installed into .tools/), the workspace's dependencies (from the lockfile), then the build.
 import { spawnSync } from "node:child_process";
@@ -83,17 +83,25 @@ switch (task) {
     // typecheck covers each package's tests too (the build only checks what it ships).
     pnpm(["exec", "turbo", "run", "build", "typecheck", "--output-logs=errors-only"], "build and typecheck");
     pnpm(["exec", "biome", "check", "."], "lint");
+    // Every exported symbol has a doc comment (typedoc's validation; writes nothing).
+    pnpm(["exec", "typedoc", "--emit", "none", "--logLevel", "Warn"], "API doc comments check");
     process.exit(run(process.execPath, [join(root, "scripts", "test-all.mjs")]));
     break;
   case "start":
     pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
     process.exit(run(process.execPath, [join(root, "packages", "msg", "dist", "cli.js"), "tour"]));
     break;
+  case "docs":
+    // The API reference, from the doc comments, into docs/api/ (see typedoc.json).
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    pnpm(["exec", "typedoc"], "API reference");
+    console.log(`[msg] API reference: ${join(root, "docs", "api", "index.html")}`);
+    break;
   case "bench":
     pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
     process.exit(run(process.execPath, [join(root, "benchmarks", "run.mjs"), ...process.argv.slice(3)]));
     break;
   default:
-    console.error("usage: node scripts/run.mjs start|test|build|bench|lint");
+    console.error("usage: node scripts/run.mjs start|test|build|bench|lint|docs");
     process.exit(2);
 }

@@ -2,9 +2,11 @@ import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { ErrorCode, MsgError } from "./errors.js";
 
+/** A parsed `host:port` address. */
 export interface HostPort {
   /** Host name or IP address, without brackets. */
   host: string;
+  /** Port number, 0-65535. */
   port: number;
 }
 

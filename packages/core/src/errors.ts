@@ -37,7 +37,7 @@ export const ErrorCode = {
   ConnectionLost: "connection_lost",
   /** The operation was cancelled through its AbortSignal. */
   Aborted: "aborted",
-  /** The peer refused our token (PROTOCOL §4). */
+  /** The peer refused our token (docs/protocol.md, "Token handshake"). */
   AuthRejected: "auth_rejected",
   /** A connection hook failed or timed out (other than a rejected token). */
   HookFailed: "hook_failed",
@@ -65,8 +65,11 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The one error type of msg: a stable {@link ErrorCode} in `code`, a readable message, and the underlying error as `cause` where there is one. */
 export class MsgError extends Error {
+  /** Always `MsgError`. */
   override readonly name = "MsgError";
+  /** What went wrong, as a stable code: switch on this, not on the message. */
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

@@ -9,28 +9,54 @@
  *
  * Records go to stderr as one line each, or to the user's own logger through {@link setLogSink}.
  */
-export const LogLevel = { error: 1, warn: 2, info: 3, debug: 4, trace: 5 } as const;
+/** The levels, from the most to the least severe; a logger set to a level emits that level and those above. */
+export const LogLevel = {
+  /** Something failed and was not recovered. */
+  error: 1,
+  /** Something went wrong and was handled (a connection dropped, a message refused). */
+  warn: 2,
+  /** Noteworthy events of normal operation. */
+  info: 3,
+  /** Detail for diagnosing a problem (each failed connect, each refused peer). */
+  debug: 4,
+  /** Everything, including per-message detail. */
+  trace: 5,
+} as const;
+/** A level's name, as written in `MSG_LOG`. */
 export type LogLevelName = keyof typeof LogLevel;
 
+/** One log record, as handed to a {@link LogSink}. */
 export interface LogRecord {
+  /** How severe it is. */
   level: LogLevelName;
+  /** The logger's namespace, e.g. `socket.req`. */
   namespace: string;
+  /** What happened, in words. */
   message: string;
+  /** Structured details (addresses, error codes, sizes). */
   fields?: Record<string, unknown>;
   /** Milliseconds since the UNIX epoch. */
   time: number;
 }
 
+/** Receives every record that passes the level filter; see {@link setLogSink}. */
 export type LogSink = (record: LogRecord) => void;
 
+/** A namespaced logger from {@link createLogger}; silent unless its namespace's level allows. */
 export interface Logger {
+  /** The namespace records are tagged with. */
   readonly namespace: string;
   /** True when records at `level` would be emitted: guard expensive field computation with it. */
   enabled(level: LogLevelName): boolean;
+  /** Logs at `error` level. */
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Logs at `warn` level. */
   warn(message: string, fields?: Record<string, unknown>): void;
+  /** Logs at `info` level. */
   info(message: string, fields?: Record<string, unknown>): void;
+  /** Logs at `debug` level. */
   debug(message: string, fields?: Record<string, unknown>): void;
+  /** Logs at `trace` level. */
   trace(message: string, fields?: Record<string, unknown>): void;
   /** A logger for a sub-namespace: `socket` → `socket.req`. */
   child(name: string): Logger;
@@ -86,6 +112,7 @@ export function setLogSink(customSink: LogSink | undefined): void {
   sink = customSink ?? stderrSink;
 }
 
+/** A logger for `namespace` (`socket.req`, `myapp.orders`); levels come from `MSG_LOG` or {@link setLogLevel}. */
 export function createLogger(namespace: string): Logger {
   return new NamespacedLogger(namespace);
 }

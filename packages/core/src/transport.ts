@@ -26,6 +26,7 @@ export interface Transport {
   connect(address: string, options?: ConnectOptions): Promise<Connection>;
 }
 
+/** Options of {@link Transport.connect}. */
 export interface ConnectOptions {
   /** Cancels the attempt; the promise rejects with a MsgError `aborted`. */
   signal?: AbortSignal;
@@ -41,6 +42,7 @@ export interface PendingConnection {
   reject(): void;
 }
 
+/** A bound transport: it accepts connections until closed. */
 export interface Listener {
   /** The address actually bound, with the real port when 0 was asked for. Connectable as it is. */
   readonly localAddress: string;
@@ -56,6 +58,7 @@ export interface Listener {
 
 /** A run-time control message; each transport documents the `type`s it understands. */
 export interface TransportControl {
+  /** Which message this is, e.g. `tls.setCertificates`. */
   readonly type: string;
   readonly [field: string]: unknown;
 }

@@ -17,9 +17,19 @@ export interface WriteBufferOptions {
   writeProfile?: WriteProfile;
 }
 
+/** A preset for `writeBufferSize` and `writeBufferLinger`: `latency`, `balanced` (the default) or `throughput`. */
 export type WriteProfile = "latency" | "balanced" | "throughput";
 
-export const WRITE_PROFILES: Record<WriteProfile, { writeBufferSize: number; writeBufferLinger: number }> = {
+/** The values each {@link WriteProfile} stands for. */
+export const WRITE_PROFILES: Record<
+  WriteProfile,
+  {
+    /** Bytes buffered before a flush is forced. */
+    writeBufferSize: number;
+    /** Longest extra wait, in microseconds, while frames keep arriving. */
+    writeBufferLinger: number;
+  }
+> = {
   latency: { writeBufferSize: 8 * 1024, writeBufferLinger: 0 },
   balanced: { writeBufferSize: 64 * 1024, writeBufferLinger: 0 },
   throughput: { writeBufferSize: 256 * 1024, writeBufferLinger: 200 },

@@ -90,6 +90,7 @@ export class QuicListener implements Listener {
     return formatEndpoint(endpoint.host, endpoint.port);
   }
 
+  /** Counters of pending, open, accepted and refused connections since bind. */
   stats(): QuicListenerStats {
     return { pending: this.#pending.size, open: this.#accepted.size, ...this.#counts };
   }

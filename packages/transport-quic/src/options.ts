@@ -5,7 +5,7 @@ export type Pem = string | Uint8Array;
 
 /**
  * Options of {@link QuicTransport}. One transport object serves both sides: the server options apply to
- * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (PROTOCOL §7).
+ * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (docs/protocol.md, "QUIC").
  */
 export interface QuicTransportOptions {
   // --- Server (bind) ---
@@ -86,17 +86,29 @@ export interface QuicTransportOptions {
 export type ResolvedQuicOptions = Required<Omit<QuicTransportOptions, "cert" | "key" | "ca" | "servername">> &
   Pick<QuicTransportOptions, "cert" | "key" | "ca" | "servername">;
 
+/** The default of each {@link QuicTransportOptions} option that has one. */
 export const quicDefaults = {
+  /** ms a handshaken connection may wait for its client's stream. */
   firstStreamTimeout: 60_000,
+  /** Connections that may wait for their stream at once. */
   maxPendingConnections: 256,
+  /** The client does not verify the server's certificate (as msg-rs). */
   verifyPeer: false,
+  /** ms a handshake may take. */
   handshakeTimeout: 10_000,
+  /** The ALPN protocol, as msg-rs. */
   alpn: "msg",
+  /** ms between keep-alive PINGs on an idle connection. */
   keepAliveInterval: 10_000,
+  /** ms of silence after which a connection closes. */
   idleTimeout: 300_000,
+  /** Largest UDP payload, in bytes. */
   initialMtu: 1460,
+  /** Bytes per read from the stream. */
   readChunkSize: 65_536,
+  /** Bytes buffered before `write()` returns false. */
   writeHighWaterMark: 65_536,
+  /** ms to wait for the peer to acknowledge our last bytes on close. */
   closeLinger: 2_000,
 } as const satisfies Partial<QuicTransportOptions>;
 

@@ -2,9 +2,13 @@ import type { Socket } from "node:net";
 
 /** The four numbers that name a TCP connection, as the kernel reports them. */
 export interface TcpEndpoints {
+  /** This side's IP address (IPv4-mapped IPv6 written as IPv4). */
   localAddress: string;
+  /** This side's port. */
   localPort: number;
+  /** The peer's IP address (IPv4-mapped IPv6 written as IPv4). */
   remoteAddress: string;
+  /** The peer's port. */
   remotePort: number;
 }
 

@@ -4,6 +4,7 @@ import type { TcpTransportOptions } from "./options.js";
 /** PEM text, as a string or a Buffer; lists hold several certificates or keys. */
 export type Pem = string | Buffer | Array<string | Buffer>;
 
+/** A TLS protocol version msg allows. */
 export type TlsVersion = "TLSv1.2" | "TLSv1.3";
 
 /**

@@ -4,10 +4,11 @@ import { frameTooLargeError, invalidArgument, wireIdError } from "./errors.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { WireId } from "./wire-id.js";
 
-/** wire id (1) + token length (4) — PROTOCOL §4, client to server. */
+/** wire id (1) + token length (4) — docs/protocol.md, "Token handshake", client to server. */
 export const AUTH_HEADER_SIZE = 5;
 
 export interface AuthFrame {
+  /** The token bytes, as the client sent them. */
   token: Uint8Array;
 }
 

@@ -4,6 +4,7 @@ import { eofMidFrameError, invalidArgument } from "./errors.js";
 /** Default largest payload (or token) length a frame may declare: 16 MiB. */
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
+/** Options of every frame decoder. */
 export interface DecoderOptions<F> {
   /**
    * Largest payload length a frame may declare (the size / token-length field). A frame declaring
@@ -32,7 +33,9 @@ export interface DecoderOptions<F> {
  *   keeps throwing that error (the connection must be closed).
  */
 export abstract class FrameDecoder<F> {
+  /** The largest length a frame may declare, in bytes. */
   protected readonly maxFrameSize: number;
+  /** Called with each complete frame, in order. */
   protected readonly onFrame: (frame: F) => void;
 
   /** Assembly buffer of an incomplete frame (or of its header while the frame's length is unknown). */

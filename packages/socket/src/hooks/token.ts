@@ -5,7 +5,7 @@ import { AUTH_ACCEPTED, AUTH_REJECTED, AuthDecoder, encodeAuthToken, parseAuthAc
 const AUTH_HEADER_SIZE = 5;
 
 /**
- * The built-in client token hook (PROTOCOL §4): sends the token, waits for the server's verdict.
+ * The built-in client token hook (docs/protocol.md, "Token handshake"): sends the token, waits for the server's verdict.
  * A refusal fails with MsgError `auth_rejected`.
  */
 export function tokenClientHook(token: Uint8Array | string): ConnectionHook {
@@ -23,6 +23,7 @@ export function tokenClientHook(token: Uint8Array | string): ConnectionHook {
   };
 }
 
+/** Options of {@link tokenServerHook}. */
 export interface TokenServerHookOptions {
   /** Decides whether a token is accepted. */
   validate: (token: Uint8Array, connection: Connection) => boolean | Promise<boolean>;
@@ -31,7 +32,7 @@ export interface TokenServerHookOptions {
 }
 
 /**
- * The built-in server token hook (PROTOCOL §4): reads the client's token frame (waiting for all of it,
+ * The built-in server token hook (docs/protocol.md, "Token handshake"): reads the client's token frame (waiting for all of it,
  * however it is split), answers `01 01` and hands the connection on, or answers `01 00`, closes, and
  * fails with MsgError `auth_rejected`.
  */

@@ -47,18 +47,34 @@ export interface PubOptions extends ServerOptions, CompressionOptions {
 
 export interface PubEvents extends SocketEvents {
   /** A subscriber's subscription changed (after it was applied). */
-  subscribed: { address: string; pattern: string };
-  unsubscribed: { address: string; pattern: string };
+  subscribed: {
+    /** The subscriber's address. */
+    address: string;
+    /** The pattern added. */
+    pattern: string;
+  };
+  /** A subscriber's unsubscription was applied. */
+  unsubscribed: {
+    /** The subscriber's address. */
+    address: string;
+    /** The pattern removed. */
+    pattern: string;
+  };
 }
 
 /** Per-subscriber figures, for `subscribers()`. */
 export interface SubscriberInfo {
+  /** The subscriber's address. */
   address: string;
+  /** Its subscriptions. */
   patterns: string[];
   /** Messages sent to this subscriber (its next seq). */
   sent: number;
+  /** Messages dropped for it because its queue was full. */
   dropped: number;
+  /** Messages waiting in its queue now. */
   queuedMessages: number;
+  /** Bytes waiting in its queue now. */
   queuedBytes: number;
 }
 
@@ -127,6 +143,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     });
   }
 
+  /** The bound address (with the real port), or undefined before `bind`. */
   get localAddress(): string | undefined {
     return this.#core.localAddress;
   }
@@ -212,6 +229,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     }));
   }
 
+  /** A snapshot of the socket's counters; per-subscriber figures are in {@link PubSocket.subscribers}. */
   stats(): PubSocketStats {
     return {
       ...this.#stats,
@@ -244,6 +262,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -335,7 +354,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     for (const wake of session.roomWaiters.splice(0)) wake();
   }
 
-  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (PROTOCOL §3). */
+  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (docs/protocol.md, "Subscription control frames"). */
   #onControl(session: PubSession, frame: PubSubFrame): void {
     const control = parseControlTopic(frame.topic);
     if (!control) return;

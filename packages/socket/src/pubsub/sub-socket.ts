@@ -37,6 +37,7 @@ export interface SubOptions extends ReconnectOptions, CompressionOptions {
 
 /** One received message. */
 export interface SubMessage {
+  /** The topic it was published on. */
   topic: string;
   /** The payload, decompressed. */
   payload: Uint8Array;
@@ -48,6 +49,7 @@ export interface SubMessage {
   timestamp: number;
 }
 
+/** The events of a Sub socket: the shared {@link SocketEvents}. */
 export type SubEvents = SocketEvents;
 
 /** One publisher this socket dials. */
@@ -203,6 +205,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     await this.#broadcast(pattern, encodeUnsubscribe(pattern));
   }
 
+  /** Iterates over incoming messages with `for await`; ends when the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<SubMessage> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -212,6 +215,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     return this.#queue;
   }
 
+  /** A snapshot of the socket's counters, with per-publisher figures. */
   stats(): SubSocketStats {
     const publishers: Record<string, PublisherStats> = {};
     for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
@@ -228,6 +232,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

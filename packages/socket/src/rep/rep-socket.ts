@@ -42,6 +42,7 @@ export interface Request {
   respond(payload: Uint8Array | string): void;
 }
 
+/** The events of a Rep socket: the shared {@link SocketEvents}. */
 export type RepEvents = SocketEvents;
 
 /** One connected Req peer. */
@@ -151,6 +152,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     return this.#core.control(message);
   }
 
+  /** Iterates over incoming requests with `for await`; ends when the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Request> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -160,6 +162,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     return this.#queue;
   }
 
+  /** A snapshot of the socket's counters. */
   stats(): RepSocketStats {
     return {
       ...this.#stats,
@@ -187,6 +190,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

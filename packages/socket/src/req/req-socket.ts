@@ -44,10 +44,11 @@ export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, Compre
   resendOnReconnect?: boolean;
   /** Runs after every connect and reconnect, before any request (authentication, ...). Default none. */
   hook?: ConnectionHook;
-  /** Shorthand for `hook: tokenClientHook(authToken)` (PROTOCOL §4). */
+  /** Shorthand for `hook: tokenClientHook(authToken)` (docs/protocol.md, "Token handshake"). */
   authToken?: Uint8Array | string;
 }
 
+/** Options of one {@link ReqSocket.request} call. */
 export interface RequestOptions {
   /** Overrides the socket's `timeout` for this request, in ms. */
   timeout?: number;
@@ -55,6 +56,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The events of a Req socket: the shared {@link SocketEvents}. */
 export type ReqEvents = SocketEvents;
 
 interface PendingRequest {
@@ -249,6 +251,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     }
   }
 
+  /** A snapshot of the socket's counters, with the current connection's transport figures. */
   stats(): ReqSocketStats {
     const snapshot: ReqSocketStats = {
       ...this.#stats,
@@ -290,6 +293,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

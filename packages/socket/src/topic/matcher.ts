@@ -4,6 +4,7 @@ import { hasWildcardToken, tokenize } from "./tokens.js";
 import { PatternTrie } from "./trie.js";
 import { validatePattern } from "./validate.js";
 
+/** Options of {@link TopicMatcher}. */
 export interface TopicMatcherOptions {
   /**
    * How many recent topics remember their match result, so that a publisher sending the same topics

@@ -18,7 +18,7 @@ export interface TransportFixture {
   reservedAddress(): Promise<string>;
   /**
    * Over QUIC the accepting side sees a connection only once the connecting side has written to it
-   * (PROTOCOL §4, §7), so a hook where the server speaks first must let the client open.
+   * (docs/protocol.md, "Token handshake" and "QUIC"), so a hook where the server speaks first must let the client open.
    */
   clientSpeaksFirst?: boolean;
   /**

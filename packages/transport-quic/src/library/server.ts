@@ -49,7 +49,7 @@ export async function listenQuic(
       key: toPemText(options.key),
       cert: toPemText(options.cert),
       verifyPeer: false,
-      // One bidirectional stream per connection (PROTOCOL §7): quiche refuses a second concurrent one.
+      // One bidirectional stream per connection (docs/protocol.md, "QUIC"): quiche refuses a second concurrent one.
       initialMaxStreamsBidi: 1,
     },
   });

@@ -12,6 +12,7 @@ import { Lz4Compressor, unlz4 } from "./lz4.js";
 import { SnappyCompressor, unsnappy } from "./snappy.js";
 import { unzstd, ZSTD_DEFAULT_LEVEL, ZstdCompressor } from "./zstd.js";
 
+/** Options of {@link createCompressor}. */
 export interface CompressorOptions {
   /**
    * Compression level. gzip: 0-9, default 6. zstd: 1-22, default 3. none, snappy and lz4 have no
