@@ -44,6 +44,7 @@ export function checkNumber(name: string, value: unknown, min: number, max: numb
   }
 }
 
+/** `true` or `false`. */
 export function checkBoolean(name: string, value: unknown): void {
   if (value !== undefined && typeof value !== "boolean") throw optionError(name, "true or false", value);
 }
