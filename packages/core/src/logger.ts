@@ -73,8 +73,14 @@ let sink: LogSink = stderrSink;
 /** Bumped on every configuration change so loggers re-resolve their cached threshold. */
 let generation = 0;
 
+/** Spec items already reported as unusable, so each is reported once per process. */
+const reported = new Set<string>();
+
 /**
- * Sets levels from a spec in the `MSG_LOG` syntax; `undefined` or empty turns logging off.
+ * Sets levels from a spec in the `MSG_LOG` syntax; `undefined` or empty turns logging off, and so does
+ * the level `off`. An item that cannot be used (an unknown level such as `debgu`, or a malformed
+ * namespace such as `=debug` or `socket=`) is skipped and reported once on stderr, so a typo does not
+ * silently turn logging off.
  * Called once at load with `process.env.MSG_LOG`.
  */
 export function setLogLevel(spec: string | undefined): void {
@@ -85,10 +91,16 @@ export function setLogLevel(spec: string | undefined): void {
     if (!item) continue;
     const eq = item.indexOf("=");
     if (eq === -1) {
-      defaultLevel = levelNumber(item);
+      const level = levelNumber(item);
+      if (level === undefined) reportUnusable(item, `unknown level "${item}"`);
+      else defaultLevel = level;
       continue;
     }
-    rules.push({ prefix: item.slice(0, eq).trim(), level: levelNumber(item.slice(eq + 1).trim()) });
+    const prefix = item.slice(0, eq).trim();
+    const level = levelNumber(item.slice(eq + 1).trim());
+    if (!NAMESPACE.test(prefix)) reportUnusable(item, `"${prefix}" is not a namespace`);
+    else if (level === undefined) reportUnusable(item, `unknown level "${item.slice(eq + 1).trim()}"`);
+    else rules.push({ prefix, level });
   }
   // Most specific namespace first.
   rules.sort((a, b) => b.prefix.length - a.prefix.length);
@@ -105,10 +117,22 @@ export function createLogger(namespace: string): Logger {
   return new NamespacedLogger(namespace);
 }
 
-function levelNumber(name: string): number {
-  const level = LogLevel[name.toLowerCase() as LogLevelName];
-  if (level !== undefined) return level;
-  return name === "off" ? 0 : 0;
+/** Dot-separated words, as the library's own namespaces (`socket.req`, `transport.quic`). */
+const NAMESPACE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** The threshold for a level name, 0 for `off`, undefined for anything else. */
+function levelNumber(name: string): number | undefined {
+  const lower = name.toLowerCase();
+  if (lower === "off") return 0;
+  return Object.hasOwn(LogLevel, lower) ? LogLevel[lower as LogLevelName] : undefined;
+}
+
+function reportUnusable(item: string, reason: string): void {
+  if (reported.has(item)) return;
+  reported.add(item);
+  process.stderr.write(
+    `msg: MSG_LOG item "${item}" ignored: ${reason} (levels: off, ${Object.keys(LogLevel).join(", ")}; syntax: level,namespace=level)\n`,
+  );
 }
 
 function thresholdFor(namespace: string): number {

@@ -1,5 +1,10 @@
 import { CompressionType, type Compressor, ErrorCode, type Logger, MsgError } from "@msg/core";
-import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MIN_COMPRESS_SIZE } from "@msg/wire";
+import {
+  DEFAULT_MAX_DECOMPRESSED_SIZE,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MIN_COMPRESS_SIZE,
+  shouldCompress,
+} from "@msg/wire";
 
 /** Per-message compression and the limits on what peers may send. */
 export interface CompressionOptions {
@@ -36,6 +41,11 @@ export function resolveCompression(options: CompressionOptions): ResolvedCompres
   };
 }
 
+/** True when a payload of `length` bytes goes out compressed: a compressor is set and wire's threshold says so. */
+export function compresses(compression: ResolvedCompression, length: number): boolean {
+  return compression.compressor !== undefined && shouldCompress(length, compression.minCompressSize);
+}
+
 /** A payload ready for the wire: its bytes and the compression id to put in the header. */
 export interface WirePayload {
   type: number;
@@ -53,7 +63,7 @@ export function prepareOutgoing(
   log: Logger,
 ): WirePayload | Promise<WirePayload> {
   const { compressor } = compression;
-  if (!compressor || payload.byteLength <= compression.minCompressSize) {
+  if (!compressor || !compresses(compression, payload.byteLength)) {
     return { type: CompressionType.None, data: payload };
   }
   const fallback = (error: unknown): WirePayload => {

@@ -1,13 +1,16 @@
 import { once } from "node:events";
 import { join } from "node:path";
 import { ErrorCode, isMsgError, MsgError, type Transport } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { freePort, rejectionOf, TempPaths, waitFor, withTimeout } from "@msg/core/testing";
 import { IpcTransport } from "@msg/transport-ipc";
 import { TcpTransport } from "@msg/transport-tcp";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { RepSocket, ReqSocket, type SocketEvents, SubSocket } from "../src/index.js";
-import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
-import { freePort, freshIpcPath } from "./support/transports.js";
+import { echo, useCleanup } from "./support/sockets.js";
+
+/** Socket paths under a temp directory of this test file. */
+const paths = new TempPaths();
+afterAll(() => paths.removeAll());
 
 /** Fast retries, so a test sees several failed attempts within a second. */
 const quickRetry = { reconnectInitialDelay: 10, maxBackoff: 50 };
@@ -26,7 +29,7 @@ describe("a client that cannot connect says why", () => {
     ],
     [
       "an IPC path whose directory does not exist",
-      async () => join(freshIpcPath(), "no-such-dir", "rep.sock"),
+      async () => join(paths.next(), "no-such-dir", "rep.sock"),
       () => new IpcTransport(),
       "ENOENT",
     ],

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { CompressionType, type Compressor, ErrorCode, isMsgError } from "@msg/core";
-import { withTimeout } from "@msg/core/testing";
+import { rejectionOf, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { createCompressor, DEFAULT_MAX_FRAME_SIZE } from "@msg/wire";
 import { describe, expect, it, vi } from "vitest";
@@ -14,7 +14,7 @@ import {
   ReqSocket,
   SubSocket,
 } from "../src/index.js";
-import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
+import { echo, useCleanup } from "./support/sockets.js";
 
 /** A small limit keeps the payloads of these tests small. */
 const limit = 1024;

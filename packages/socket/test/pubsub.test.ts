@@ -1,10 +1,10 @@
 import { once } from "node:events";
 import { ErrorCode, isMsgError } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { createCompressor, encodePubSub, encodeSubscribe } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { PubSocket, type SubMessage, SubSocket } from "../src/index.js";
-import { rejectionOf, useCleanup } from "./support/sockets.js";
+import { useCleanup } from "./support/sockets.js";
 import { bindAgain, transports } from "./support/transports.js";
 
 /** Takes the next `count` messages from a subscriber, failing after `ms`. */

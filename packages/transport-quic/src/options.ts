@@ -1,4 +1,4 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { checkInteger, ErrorCode, MAX_TIMER_MS, MsgError } from "@msg/core";
 
 /** PEM text, or PEM bytes. */
 export type Pem = string | Uint8Array;
@@ -121,9 +121,6 @@ export const quicDefaults = {
   closeLinger: 2_000,
 } as const satisfies Partial<QuicTransportOptions>;
 
-/** setTimeout's largest delay; longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Applies defaults and checks ranges; throws a MsgError `invalid_argument`. */
 export function resolveQuicOptions(options: QuicTransportOptions = {}): ResolvedQuicOptions {
   const resolved: ResolvedQuicOptions = { ...quicDefaults, ...withoutUndefined(options) };
@@ -134,34 +131,22 @@ export function resolveQuicOptions(options: QuicTransportOptions = {}): Resolved
   if (resolved.alpn.length === 0 || Buffer.byteLength(resolved.alpn) > 255) {
     throw fail("`alpn` must be 1 to 255 bytes");
   }
-  checkInteger(resolved.keepAliveInterval, "keepAliveInterval", 0, fail);
-  checkInteger(resolved.idleTimeout, "idleTimeout", 0, fail);
+  checkInteger("keepAliveInterval", resolved.keepAliveInterval, 0);
+  checkInteger("idleTimeout", resolved.idleTimeout, 0);
   if (resolved.idleTimeout > 0 && resolved.keepAliveInterval >= resolved.idleTimeout) {
     throw fail("`keepAliveInterval` must be below `idleTimeout`");
   }
-  checkInteger(resolved.initialMtu, "initialMtu", 1200, fail, 65527);
-  checkInteger(resolved.readChunkSize, "readChunkSize", 1, fail);
-  checkInteger(resolved.udpBufferSize, "udpBufferSize", 0, fail, 2 ** 31 - 1);
-  checkInteger(resolved.writeHighWaterMark, "writeHighWaterMark", 1, fail);
-  checkInteger(resolved.handshakeTimeout, "handshakeTimeout", 1, fail, MAX_TIMER_MS);
-  checkInteger(resolved.closeLinger, "closeLinger", 0, fail, MAX_TIMER_MS);
-  checkInteger(resolved.maxPendingConnections, "maxPendingConnections", 1, fail);
+  checkInteger("initialMtu", resolved.initialMtu, 1200, 65527);
+  checkInteger("readChunkSize", resolved.readChunkSize, 1);
+  checkInteger("udpBufferSize", resolved.udpBufferSize, 0, 2 ** 31 - 1);
+  checkInteger("writeHighWaterMark", resolved.writeHighWaterMark, 1);
+  checkInteger("handshakeTimeout", resolved.handshakeTimeout, 1, MAX_TIMER_MS);
+  checkInteger("closeLinger", resolved.closeLinger, 0, MAX_TIMER_MS);
+  checkInteger("maxPendingConnections", resolved.maxPendingConnections, 1);
   if (resolved.firstStreamTimeout !== Number.POSITIVE_INFINITY) {
-    checkInteger(resolved.firstStreamTimeout, "firstStreamTimeout", 1, fail, MAX_TIMER_MS);
+    checkInteger("firstStreamTimeout", resolved.firstStreamTimeout, 1, MAX_TIMER_MS);
   }
   return resolved;
-}
-
-function checkInteger(
-  value: number,
-  name: string,
-  min: number,
-  fail: (why: string) => MsgError,
-  max = Number.MAX_SAFE_INTEGER,
-): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fail(`\`${name}\` must be an integer from ${min} to ${max}, got ${value}`);
-  }
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

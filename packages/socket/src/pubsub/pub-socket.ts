@@ -2,6 +2,7 @@ import { CompressionType, createLogger, ErrorCode, type PubSocketStats, type Tra
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
   type CompressionOptions,
+  compresses,
   oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
@@ -12,6 +13,7 @@ import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { validatePubOptions } from "../validate-options.js";
 import { PublishClock } from "./publish-clock.js";
 import { TopicBytesCache } from "./topic-bytes.js";
 
@@ -124,6 +126,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
 
   constructor(transport: Transport, options: PubOptions = {}) {
     super();
+    validatePubOptions(options);
     this.#compression = resolveCompression(options);
     this.#maxQueueMessages = options.maxQueueMessages ?? 1024;
     this.#maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
@@ -187,8 +190,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       return Promise.reject(error);
     }
     const data = toBytes(payload);
-    const compress =
-      this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
+    const compress = compresses(this.#compression, data.byteLength);
     // Refused whether or not anyone subscribes, so the error does not depend on timing.
     const tooLarge = compress ? undefined : oversizeError("message", data.byteLength, this.#compression);
     if (tooLarge) return Promise.reject(tooLarge);

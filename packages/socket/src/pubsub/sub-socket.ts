@@ -22,6 +22,8 @@ import { tokenClientHook } from "../hooks/token.js";
 import { InboundGuard, type InboundOptions } from "../inbound.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { validateSubOptions } from "../validate-options.js";
+import { SubscriptionWriter } from "./subscription-writer.js";
 
 export interface SubOptions extends ReconnectOptions, CompressionOptions, InboundOptions {
   /**
@@ -57,6 +59,8 @@ interface Upstream {
   address: string;
   dialer: Dialer;
   connection: Connection | undefined;
+  /** Sends subscription changes on `connection`, respecting its backpressure. */
+  subscriptions: SubscriptionWriter | undefined;
   /** The seq expected next on the current connection (undefined before the first message). */
   expectedSeq: number | undefined;
   /** Its counters; the connect-attempt figures come from the dialer. */
@@ -103,6 +107,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
 
   constructor(transport: Transport, options: SubOptions = {}) {
     super();
+    validateSubOptions(options);
     this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
@@ -136,6 +141,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     const upstream: Upstream = {
       address: target,
       connection: undefined,
+      subscriptions: undefined,
       expectedSeq: undefined,
       stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0, missing: 0 },
       latencySamples: 0,
@@ -146,7 +152,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         transport: this.#transport,
         address: target,
         hook: this.#hook,
-        options: { reconnectInitialDelay: 100, ...this.#options },
+        options: this.#options,
         log,
         events: {
           connected: (connection) => {
@@ -181,21 +187,27 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   /**
    * Subscribes to a pattern (NATS syntax: `.` separated tokens, `*` one token, `>` the rest) on every
    * publisher, now and after every (re)connect. Subscribing twice is the same as once.
-   * Throws `invalid_topic` for a reserved (`MSG...`) or oversized pattern.
+   *
+   * Resolves once the subscription has been handed to the transport of every publisher connected at
+   * the time of the call (at once when none is: each gets it when it connects). While a publisher's
+   * connection pushes back, that waits for it to drain, or to close. It does not mean the publisher has
+   * applied it (the protocol has no acknowledgement; the Pub fires `subscribed` when it has), so a
+   * message published right after may still miss it.
+   * Rejects with `invalid_topic` for a reserved (`MSG...`) or oversized pattern, `socket_closed` after close.
    */
   async subscribe(pattern: string): Promise<void> {
     if (this.#closed) throw closedError();
     validatePattern(pattern);
     this.#patterns.add(pattern);
-    this.#broadcast(encodeSubscribe(pattern));
+    await this.#broadcast(pattern, encodeSubscribe(pattern));
   }
 
-  /** Removes a subscription from every publisher. */
+  /** Removes a subscription from every publisher; resolves as `subscribe` does. */
   async unsubscribe(pattern: string): Promise<void> {
     if (this.#closed) throw closedError();
     validatePattern(pattern);
     this.#patterns.delete(pattern);
-    this.#broadcast(encodeUnsubscribe(pattern));
+    await this.#broadcast(pattern, encodeUnsubscribe(pattern));
   }
 
   /** Iterates over incoming messages with `for await`; ends when the socket closes. */
@@ -232,12 +244,23 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     await this.close();
   }
 
-  #broadcast(frame: Uint8Array): void {
-    for (const upstream of this.#upstreams.values()) upstream.connection?.write(frame);
+  #broadcast(pattern: string, frame: Uint8Array): Promise<unknown> {
+    const sends: Promise<void>[] = [];
+    for (const upstream of this.#upstreams.values()) {
+      if (upstream.subscriptions) sends.push(upstream.subscriptions.send(pattern, frame));
+    }
+    return Promise.all(sends);
   }
 
   #attach(upstream: Upstream, connection: Connection): void {
     upstream.connection = connection;
+    // Subscriptions go first, on every (re)connect: one write for all of them.
+    const initial =
+      this.#patterns.size > 0
+        ? Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern)))
+        : undefined;
+    const subscriptions = new SubscriptionWriter(connection, initial);
+    upstream.subscriptions = subscriptions;
     upstream.expectedSeq = undefined; // a new connection numbers from 0 again
     upstream.chain = undefined;
     upstream.chained = 0;
@@ -257,19 +280,18 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         inbound.end(this.#closed);
         connection.end();
       },
+      onDrain: () => subscriptions.drained(),
       onClose: (error) => {
+        subscriptions.closed();
         // A publisher this socket stopped dialling (close, disconnect) was cut off by us.
         inbound.closed(this.#closed || this.#upstreams.get(upstream.address) !== upstream);
         if (upstream.connection !== connection) return;
         upstream.connection = undefined;
+        upstream.subscriptions = undefined;
         if (!this.#closed) this.fire("disconnected", { address: upstream.address, error });
         upstream.dialer.disconnected(error);
       },
     });
-    // Subscriptions go first, on every (re)connect: one write for all of them.
-    if (this.#patterns.size > 0) {
-      connection.write(Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern))));
-    }
     this.fire("connected", { address: upstream.address });
   }
 

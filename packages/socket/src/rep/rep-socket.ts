@@ -10,6 +10,7 @@ import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from 
 import { AsyncQueue } from "../async-queue.js";
 import {
   type CompressionOptions,
+  compresses,
   oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
@@ -19,6 +20,7 @@ import {
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { isPing, msgError, PONG } from "../util.js";
+import { validateRepOptions } from "../validate-options.js";
 
 export interface RepOptions extends ServerOptions, CompressionOptions {
   /**
@@ -72,21 +74,30 @@ function throwIfOversize(size: number, compression: ResolvedCompression): void {
 
 /** A request handed to the application; `respond` sends the answer on the connection it came from. */
 class IncomingRequest implements Request {
+  readonly payload: Uint8Array;
+  readonly id: number;
   readonly peer: string;
+  // Private: what a user may touch is exactly the `Request` interface.
+  readonly #session: RepSession;
+  readonly #send: (session: RepSession, id: number, payload: Uint8Array) => void;
   #answered = false;
 
   constructor(
-    readonly payload: Uint8Array,
-    readonly id: number,
-    readonly session: RepSession,
-    readonly send: (session: RepSession, id: number, payload: Uint8Array) => void,
+    payload: Uint8Array,
+    id: number,
+    session: RepSession,
+    send: (session: RepSession, id: number, payload: Uint8Array) => void,
   ) {
+    this.payload = payload;
+    this.id = id;
     this.peer = session.connection.remoteAddress;
+    this.#session = session;
+    this.#send = send;
   }
 
   respond(payload: Uint8Array | string): void {
     if (this.#answered) throw msgError(ErrorCode.InvalidState, `request ${this.id} was already answered`);
-    this.send(this.session, this.id, toBytes(payload)); // throws before sending anything
+    this.#send(this.#session, this.id, toBytes(payload)); // throws before sending anything
     this.#answered = true;
   }
 }
@@ -117,6 +128,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
 
   constructor(transport: Transport, options: RepOptions = {}) {
     super();
+    validateRepOptions(options);
     this.#compression = resolveCompression(options);
     this.#maxPendingResponses = options.maxPendingResponses ?? 8192;
     this.#queue = new AsyncQueue(options.maxQueuedRequests ?? 65536, () => this.#resumeAll());
@@ -292,8 +304,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       this.#responded(session);
       return;
     }
-    const { compressor, minCompressSize } = this.#compression;
-    if (compressor === undefined || payload.byteLength <= minCompressSize) {
+    if (!compresses(this.#compression, payload.byteLength)) {
       // The common case, without the allocation of prepareOutgoing's result.
       throwIfOversize(payload.byteLength, this.#compression);
       this.#send(session, 0, id, payload);

@@ -13,6 +13,7 @@ import {
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import {
   type CompressionOptions,
+  compresses,
   oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
@@ -29,6 +30,7 @@ import { type InboundFrames, InboundGuard, type InboundOptions } from "../inboun
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
+import { validateReqOptions } from "../validate-options.js";
 
 export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions, InboundOptions {
   /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
@@ -141,6 +143,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
 
   constructor(transport: Transport, options: ReqOptions = {}) {
     super();
+    validateReqOptions(options);
     this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
@@ -206,11 +209,9 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       );
     }
     const bytes = toBytes(payload);
-    const { compressor, minCompressSize } = this.#compression;
-    const wire =
-      compressor && bytes.byteLength > minCompressSize
-        ? prepareOutgoing(this.#compression, bytes, log)
-        : { type: CompressionType.None, data: bytes };
+    const wire = compresses(this.#compression, bytes.byteLength)
+      ? prepareOutgoing(this.#compression, bytes, log)
+      : { type: CompressionType.None, data: bytes };
     const tooLarge =
       wire instanceof Promise ? undefined : oversizeError("request", wire.data.byteLength, this.#compression);
     if (tooLarge) {

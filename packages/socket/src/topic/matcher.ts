@@ -1,4 +1,4 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { checkInteger } from "@msg/core";
 import { ResultCache, type ResultCacheStats } from "./result-cache.js";
 import { hasWildcardToken, tokenize } from "./tokens.js";
 import { PatternTrie } from "./trie.js";
@@ -23,10 +23,9 @@ export interface TopicMatcherOptions {
 const DEFAULT_CACHE_SIZE = 256;
 const DEFAULT_MAX_CACHED_TOPIC_LENGTH = 256;
 
+/** An integer of at least 0, else MsgError `invalid_argument` naming the option. */
 function checkCount(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new MsgError(ErrorCode.InvalidArgument, `${name} must be a non-negative integer, got ${value}`);
-  }
+  checkInteger(name, value, 0);
   return value;
 }
 
