@@ -6,7 +6,7 @@ import { checkPath } from "./address.js";
  * header (a Pub/Sub header with a 65535-byte topic), so a peer that sends one whole frame per message
  * is never refused at the default sizes.
  */
-export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024 + 20 + 65_535;
+export const DEFAULT_WS_MAX_PAYLOAD = 16 * 1024 * 1024 + 20 + 65_535;
 
 /** Options of {@link WsTransport}; {@link WssTransport} takes them too. */
 export interface WsTransportOptions {
@@ -24,7 +24,7 @@ export interface WsTransportOptions {
    * Largest WebSocket message in bytes, both ways: a larger incoming message fails the connection
    * (close code 1009, `frame_too_large`), and a larger `write()` is sent as several messages. Both ends
    * should agree; a wire frame may span messages, so this bounds memory per message, not frame sizes.
-   * Default {@link DEFAULT_MAX_PAYLOAD} (16 MiB + 65555).
+   * Default {@link DEFAULT_WS_MAX_PAYLOAD} (16 MiB + 65555).
    */
   maxPayload?: number | undefined;
   /** Bytes queued for sending above which `write()` returns false (and `onDrain` follows). Default 65536. */
@@ -71,7 +71,7 @@ export function resolveWsOptions(options: WsTransportOptions): ResolvedWsOptions
     path: checkPath(options.path ?? "/"),
     connectTimeout: checkInteger("connectTimeout", options.connectTimeout ?? 10_000, 1),
     handshakeTimeout: checkInteger("handshakeTimeout", options.handshakeTimeout ?? 10_000, 1),
-    maxPayload: checkInteger("maxPayload", options.maxPayload ?? DEFAULT_MAX_PAYLOAD, 1),
+    maxPayload: checkInteger("maxPayload", options.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD, 1),
     highWaterMark: checkInteger("highWaterMark", options.highWaterMark ?? 64 * 1024, 0),
     perMessageDeflate: options.perMessageDeflate ?? false,
     allowedOrigins: options.allowedOrigins

@@ -12,7 +12,7 @@ import type { MessageSocket } from "./message-socket.js";
  * own closing handshake closes both directions at once, so it cannot carry the Connection contract's
  * `end()`; binary messages carry the byte stream, and text messages are free for this one signal.
  */
-export const END_MESSAGE = "end";
+export const WS_END_MESSAGE = "end";
 
 /** Close codes that end a connection cleanly: normal, going away, and no status given. */
 const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
@@ -38,7 +38,7 @@ export interface WsConnectionInfo {
 /**
  * A {@link Connection} over a WebSocket: the byte stream travels as binary messages whose boundaries
  * mean nothing (a write of more than `maxMessageSize` bytes is split; a frame of the wire protocol may
- * span messages, the receiving decoder is incremental), `end()` is the text message {@link END_MESSAGE},
+ * span messages, the receiving decoder is incremental), `end()` is the text message {@link WS_END_MESSAGE},
  * and the closing handshake follows once both directions have ended.
  *
  * It has its own implementation rather than `StreamConnection` over `ws`'s `createWebSocketStream`:
@@ -137,7 +137,7 @@ export class WsConnection implements Connection {
   end(): void {
     if (this.#closed || this.#ended || this.#destroyed) return;
     this.#ended = true;
-    this.#socket.send(END_MESSAGE);
+    this.#socket.send(WS_END_MESSAGE);
     if (this.#peerEnded) this.#socket.close(CLOSE_NORMAL);
   }
 
@@ -160,7 +160,7 @@ export class WsConnection implements Connection {
   #onBinary(data: Uint8Array): void {
     this.#messagesRead++;
     if (this.#peerEnded) {
-      this.#protocolError(`a binary message after the peer's "${END_MESSAGE}"`);
+      this.#protocolError(`a binary message after the peer's "${WS_END_MESSAGE}"`);
       return;
     }
     this.#bytesRead += data.byteLength;
@@ -174,7 +174,7 @@ export class WsConnection implements Connection {
 
   #onText(text: string): void {
     this.#messagesRead++;
-    if (text !== END_MESSAGE || this.#peerEnded) {
+    if (text !== WS_END_MESSAGE || this.#peerEnded) {
       this.#protocolError(`an unexpected text message (${JSON.stringify(text.slice(0, 40))})`);
       return;
     }

@@ -35,7 +35,8 @@ transportComplianceSuite("wss (mutual TLS 1.3, over IPv6)", {
 
 transportComplianceSuite("wss (mutual TLS 1.2)", {
   server: () => new WssTransport({ ...pki.server, ca: pki.ca, requireClientCert: true }),
-  client: () => new WssTransport({ ...pki.client, ca: pki.ca, servername: "localhost", maxVersion: "TLSv1.2" }),
+  client: () =>
+    new WssTransport({ ...pki.client, ca: pki.ca, servername: "localhost", maxVersion: "TLSv1.2" }),
   bindAddress: () => "wss://127.0.0.1:0/",
   deadAddress: async () => `wss://127.0.0.1:${await freePort()}/`,
 });
