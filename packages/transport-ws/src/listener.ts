@@ -113,6 +113,9 @@ export class WsListener implements Listener {
       this.#counts.tlsFailed++;
       log.debug("TLS handshake failed", { address: this.localAddress, error });
     });
+    // A connection that stays silent this long before its upgrade request is dropped (headersTimeout
+    // covers one that started a request but is slow to finish it). Cleared once the request is in.
+    server.setTimeout(params.options.handshakeTimeout);
     // Errors after listening (accept failing with EMFILE, ...) must not crash the process.
     server.on("error", (error) => log.warn("listener error", { address: this.localAddress, error }));
   }
@@ -195,6 +198,7 @@ export class WsListener implements Listener {
   #onUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     // Until a Connection owns the socket, errors (a reset while pending) are only logged.
     socket.on("error", (error) => log.debug("pending socket error", { error }));
+    socket.setTimeout(0);
     const refusal = this.#refusal(request);
     if (refusal) {
       this.#counts[refusal.count]++;
