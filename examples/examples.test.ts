@@ -55,6 +55,14 @@ const expectations: Record<string, RegExp[]> = {
   pubsub_compression: [/subscriber 2: 15800 bytes, intact: true/],
   ipc: [/\(mode 600\)/, /client 0: pong/, /client 1: pong/, /socket file removed on close: true/],
   quic_vs_tcp: [/tcp +150 round trips/, /quic 150 round trips/],
+  ws: [
+    /Rep listening on ws:\/\/127\.0\.0\.1:\d+\/rpc/,
+    /beta -> BETA/,
+    /origin https:\/\/elsewhere\.example: handshake_failed/,
+    /Pub listening on ws:\/\/127\.0\.0\.1:\d+\/events/,
+    /sub: orders.created = order 17/,
+    /sub: orders.shipped = order 17/,
+  ],
 };
 
 describe("examples", () => {
