@@ -1,11 +1,11 @@
 import { isIP, connect as netConnect, type Socket } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { ErrorCode, formatHostPort, MsgError } from "@msg/core";
-import { WebSocket } from "ws";
 import { formatWsUrl, type WsAddress } from "./address.js";
 import { openConnection } from "./open.js";
 import type { ResolvedWsOptions } from "./options.js";
 import type { WsConnection } from "./ws-connection.js";
+import { loadWs } from "./ws-library.js";
 
 export interface WsConnectParams {
   /** `ws` or `wss`: the transport's name, for errors. */
@@ -30,16 +30,15 @@ export interface WsConnectParams {
  * are the real endpoints. A browser client opens the platform's WebSocket instead and hands a
  * MessageSocket over it to the same WsConnection.
  */
-export function connectWebSocket(params: WsConnectParams): Promise<WsConnection> {
+export async function connectWebSocket(params: WsConnectParams): Promise<WsConnection> {
   const { transport, address, target, options, signal } = params;
   const fail = (code: ErrorCode, why: string, cause?: unknown) =>
     new MsgError(code, `${transport}: connect to ${address} failed: ${why}`, { cause });
+  const { WebSocket } = await loadWs();
   if (signal?.aborted) {
-    return Promise.reject(
-      new MsgError(ErrorCode.Aborted, `${transport}: connect to ${address} aborted`, {
-        cause: signal.reason,
-      }),
-    );
+    throw new MsgError(ErrorCode.Aborted, `${transport}: connect to ${address} aborted`, {
+      cause: signal.reason,
+    });
   }
   return new Promise((resolve, reject) => {
     let raw: Socket | undefined;

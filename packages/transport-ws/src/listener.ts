@@ -14,11 +14,12 @@ import {
   type TransportControl,
   unsupportedControl,
 } from "@msg/core";
-import { WebSocketServer } from "ws";
+import type { WebSocketServer } from "ws";
 import { formatWsUrl, type WsAddress } from "./address.js";
 import { openConnection } from "./open.js";
 import type { ResolvedWsOptions } from "./options.js";
 import { checkContext } from "./tls-options.js";
+import { loadWs } from "./ws-library.js";
 
 const log = createLogger("transport.ws");
 
@@ -84,18 +85,13 @@ export class WsListener implements Listener {
   readonly #invalidUpgrades = new WeakMap<Duplex, string>();
   #closing: Promise<void> | undefined;
 
-  private constructor(server: Server, params: WsListenParams) {
+  private constructor(server: Server, params: WsListenParams, webSockets: WebSocketServer) {
     this.#server = server;
     this.#params = params;
     const bound = server.address();
     if (bound === null || typeof bound === "string") throw new Error("not a TCP server");
     this.localAddress = formatWsUrl(params.target.scheme, bound.address, bound.port, params.target.path);
-    this.#webSockets = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      maxPayload: params.options.maxPayload,
-      perMessageDeflate: params.options.perMessageDeflate,
-    });
+    this.#webSockets = webSockets;
     // With a listener here, ws leaves the refusal of an invalid request to us, so accept() can say why.
     this.#webSockets.on("wsClientError", (error: Error, socket: Duplex) => {
       this.#invalidUpgrades.set(socket, error.message);
@@ -121,7 +117,14 @@ export class WsListener implements Listener {
   }
 
   /** Starts an HTTP(S) server on the target's host and port. Rejects with `bind_failed` or `invalid_address`. */
-  static listen(params: WsListenParams): Promise<WsListener> {
+  static async listen(params: WsListenParams): Promise<WsListener> {
+    const { WebSocketServer } = await loadWs();
+    const webSockets = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: params.options.maxPayload,
+      perMessageDeflate: params.options.perMessageDeflate,
+    });
     const { handshakeTimeout } = params.options;
     // Bounds a connection that never completes its upgrade request (slow or silent clients).
     const timeouts = {
@@ -153,7 +156,7 @@ export class WsListener implements Listener {
       server.once("error", onError);
       server.listen({ host: params.target.host, port: params.target.port }, () => {
         server.off("error", onError);
-        resolve(new WsListener(server, params));
+        resolve(new WsListener(server, params, webSockets));
       });
     });
   }
