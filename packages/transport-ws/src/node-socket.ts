@@ -4,8 +4,8 @@ import type { MessageSocket, MessageSocketEvents } from "./message-socket.js";
 
 /**
  * A {@link MessageSocket} over an open `ws` WebSocket (either role). `ws` reports how many bytes wait
- * to be written (`bufferedAmount`) but has no drain event; each send's completion callback checks
- * whether the queue has fallen back to the high-water mark.
+ * to be written (`bufferedAmount`) but has no drain event; the completion callback of each send that
+ * may cross the high-water mark checks whether the queue has fallen back to it.
  */
 export class NodeMessageSocket implements MessageSocket {
   readonly #ws: WebSocket;
@@ -32,7 +32,10 @@ export class NodeMessageSocket implements MessageSocket {
   }
 
   send(data: Uint8Array | string): boolean {
-    this.#ws.send(data, this.#afterSend);
+    // Only a send that may cross the mark needs to report its completion (a frame header adds up to 14 bytes).
+    const size = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    if (this.#ws.bufferedAmount + size + 14 > this.#highWaterMark) this.#ws.send(data, this.#afterSend);
+    else this.#ws.send(data);
     if (this.#ws.bufferedAmount <= this.#highWaterMark) return true;
     this.#waitingForDrain = true;
     return false;
