@@ -63,7 +63,7 @@ export interface WsListenParams {
  * A WebSocket listener: an HTTP (or HTTPS) server of its own whose upgrade requests for the listener's
  * path, from an allowed origin, are offered as PendingConnections; `accept()` completes the upgrade
  * (HTTP 101) and `reject()` answers 503. TLS runs inside the HTTPS server before the request is read,
- * concurrently for every client, bounded by `handshakeTimeout`; so does the wait for the request.
+ * concurrently for every client, bounded by `handshakeTimeout`; so is the wait for the request.
  */
 export class WsListener implements Listener {
   readonly localAddress: string;
@@ -83,6 +83,8 @@ export class WsListener implements Listener {
   };
   /** Why ws refused an upgrade request (bad key, version...), read by the pending accept() that asked. */
   readonly #invalidUpgrades = new WeakMap<Duplex, string>();
+  /** Each connection's deadline for its upgrade request. */
+  readonly #handshakeTimers = new WeakMap<Socket, NodeJS.Timeout>();
   #closing: Promise<void> | undefined;
 
   private constructor(server: Server, params: WsListenParams, webSockets: WebSocketServer) {
@@ -109,9 +111,13 @@ export class WsListener implements Listener {
       this.#counts.tlsFailed++;
       log.debug("TLS handshake failed", { address: this.localAddress, error });
     });
-    // A connection that stays silent this long before its upgrade request is dropped (headersTimeout
-    // covers one that started a request but is slow to finish it). Cleared once the request is in.
-    server.setTimeout(params.options.handshakeTimeout);
+    // A connection must bring its upgrade request within handshakeTimeout (counted after TLS, which the
+    // HTTPS server bounds by the same timeout), or it is dropped: silent and slow clients hold nothing.
+    server.on(params.tls ? "secureConnection" : "connection", (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), params.options.handshakeTimeout);
+      this.#handshakeTimers.set(socket, timer);
+      socket.once("close", () => clearTimeout(timer));
+    });
     // Errors after listening (accept failing with EMFILE, ...) must not crash the process.
     server.on("error", (error) => log.warn("listener error", { address: this.localAddress, error }));
   }
@@ -125,22 +131,14 @@ export class WsListener implements Listener {
       maxPayload: params.options.maxPayload,
       perMessageDeflate: params.options.perMessageDeflate,
     });
-    const { handshakeTimeout } = params.options;
-    // Bounds a connection that never completes its upgrade request (slow or silent clients).
-    const timeouts = {
-      headersTimeout: handshakeTimeout,
-      requestTimeout: handshakeTimeout,
-      connectionsCheckingInterval: Math.min(1000, handshakeTimeout),
-    };
     const server = params.tls
       ? createHttpsServer({
-          ...timeouts,
           ...params.tls.context,
-          handshakeTimeout,
+          handshakeTimeout: params.options.handshakeTimeout,
           requestCert: params.tls.requireClientCert,
           rejectUnauthorized: params.tls.requireClientCert,
         })
-      : createHttpServer(timeouts);
+      : createHttpServer();
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         server.close();
@@ -201,7 +199,7 @@ export class WsListener implements Listener {
   #onUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     // Until a Connection owns the socket, errors (a reset while pending) are only logged.
     socket.on("error", (error) => log.debug("pending socket error", { error }));
-    socket.setTimeout(0);
+    clearTimeout(this.#handshakeTimers.get(socket));
     const refusal = this.#refusal(request);
     if (refusal) {
       this.#counts[refusal.count]++;

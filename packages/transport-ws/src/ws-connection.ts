@@ -3,6 +3,7 @@ import {
   type ConnectionHandler,
   type ConnectionStats,
   ErrorCode,
+  InboundDelivery,
   MsgError,
 } from "@msg/core";
 import type { MessageSocket } from "./message-socket.js";
@@ -44,9 +45,8 @@ export interface WsConnectionInfo {
  * It has its own implementation rather than `StreamConnection` over `ws`'s `createWebSocketStream`:
  * that stream maps `end()` to the closing handshake, which closes both directions at once (no
  * half-close), costs a Node stream per connection, and does not exist in a browser. This class uses
- * no Node API, so a browser {@link MessageSocket} can drive it unchanged. Delivery follows
- * `StreamConnection`: nothing before a handler is set, `unshift`ed bytes first, `onClose` even while
- * paused.
+ * no Node API, so a browser {@link MessageSocket} can drive it unchanged. Delivery is core's
+ * `InboundDelivery`, as for `StreamConnection`.
  */
 export class WsConnection implements Connection {
   readonly transport: string;
@@ -55,22 +55,12 @@ export class WsConnection implements Connection {
 
   readonly #socket: MessageSocket;
   readonly #maxMessageSize: number;
-  #handler: ConnectionHandler | undefined;
-  /**
-   * Messages that arrived while paused or without a handler, and bytes given back with unshift. Bounded:
-   * the socket is paused whenever something is queued here, so only what it had already read lands here.
-   */
-  #pending: Uint8Array[] = [];
-  #paused = false;
+  readonly #inbound: InboundDelivery;
   #blocked = false;
   #ended = false;
   #peerEnded = false;
-  #endDelivered = false;
   #destroyed = false;
-  #closed = false;
-  #closeDelivered = false;
   #error: Error | undefined;
-  #flushScheduled = false;
   #bytesRead = 0;
   #bytesWritten = 0;
   #messagesRead = 0;
@@ -82,24 +72,25 @@ export class WsConnection implements Connection {
     this.localAddress = info.localAddress;
     this.remoteAddress = info.remoteAddress;
     this.#maxMessageSize = info.maxMessageSize;
-    socket.pause();
+    // Reading goes on after the peer's end too: its closing handshake (or a violation) is still to come.
+    this.#inbound = new InboundDelivery(socket);
     socket.listen({
       onBinary: (data) => this.#onBinary(data),
       onText: (text) => this.#onText(text),
       onDrain: () => {
         this.#blocked = false;
-        this.#handler?.onDrain?.();
+        this.#inbound.handler?.onDrain?.();
       },
       onClose: (code, reason, error) => this.#onClose(code, reason, error),
     });
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#inbound.closed;
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#closed || this.#ended || this.#destroyed) return false;
+    if (this.closed || this.#ended || this.#destroyed) return false;
     const size = chunk.byteLength;
     this.#bytesWritten += size;
     for (let offset = 0; offset < size; offset += this.#maxMessageSize) {
@@ -112,30 +103,23 @@ export class WsConnection implements Connection {
   }
 
   setHandler(handler: ConnectionHandler | undefined): void {
-    this.#handler = handler;
-    if (handler) this.#scheduleFlush();
-    else this.#socket.pause();
+    this.#inbound.setHandler(handler);
   }
 
   unshift(chunk: Uint8Array): void {
-    if (chunk.byteLength === 0) return;
-    this.#pending.unshift(chunk);
-    this.#socket.pause();
-    this.#scheduleFlush();
+    this.#inbound.unshift(chunk);
   }
 
   pause(): void {
-    this.#paused = true;
-    this.#socket.pause();
+    this.#inbound.pause();
   }
 
   resume(): void {
-    this.#paused = false;
-    this.#scheduleFlush();
+    this.#inbound.resume();
   }
 
   end(): void {
-    if (this.#closed || this.#ended || this.#destroyed) return;
+    if (this.closed || this.#ended || this.#destroyed) return;
     this.#ended = true;
     this.#socket.send(WS_END_MESSAGE);
     if (this.#peerEnded) this.#socket.close(CLOSE_NORMAL);
@@ -143,7 +127,7 @@ export class WsConnection implements Connection {
 
   destroy(error?: Error): void {
     if (error) this.#error ??= error;
-    if (this.#destroyed || this.#closed) return;
+    if (this.#destroyed || this.closed) return;
     this.#destroyed = true;
     this.#socket.terminate();
   }
@@ -164,12 +148,7 @@ export class WsConnection implements Connection {
       return;
     }
     this.#bytesRead += data.byteLength;
-    if (this.#handler && !this.#paused && this.#pending.length === 0) this.#handler.onData(data);
-    else {
-      // Data raced a pause or an unshift: keep order by queueing behind the pending bytes.
-      this.#pending.push(data);
-      this.#socket.pause();
-    }
+    this.#inbound.data(data);
   }
 
   #onText(text: string): void {
@@ -181,7 +160,7 @@ export class WsConnection implements Connection {
     this.#peerEnded = true;
     // Both directions are done: close the WebSocket (the peer may be closing it too; that is fine).
     if (this.#ended) this.#socket.close(CLOSE_NORMAL);
-    this.#scheduleFlush();
+    this.#inbound.end();
   }
 
   /** The peer broke this transport's rules: fail the connection, as a malformed frame would. */
@@ -194,11 +173,11 @@ export class WsConnection implements Connection {
   }
 
   #onClose(code: number, reason: string, error: Error | undefined): void {
-    this.#closed = true;
     if (error) this.#error ??= error;
     if (!this.#error && !this.#destroyed) {
       if (CLEAN_CLOSE_CODES.has(code)) {
         // A peer that closes cleanly without ending first has ended all the same.
+        if (!this.#peerEnded) this.#inbound.end();
         this.#peerEnded = true;
       } else {
         this.#error = new MsgError(
@@ -207,48 +186,6 @@ export class WsConnection implements Connection {
         );
       }
     }
-    this.#scheduleFlush();
-  }
-
-  #scheduleFlush(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    // Deliver on a microtask: never re-enter the caller of setHandler/unshift/resume.
-    queueMicrotask(() => {
-      this.#flushScheduled = false;
-      this.#flush();
-    });
-  }
-
-  #flush(): void {
-    const handler = this.#handler;
-    if (!handler) return;
-    if (this.#closed && this.#paused) {
-      // A paused owner chose not to read what is left; it must still learn that the connection is
-      // gone (or it could wait for the close forever). Undelivered data is discarded.
-      this.#pending = [];
-      this.#deliverClose(handler);
-      return;
-    }
-    while (!this.#paused && this.#pending.length > 0 && this.#handler === handler) {
-      handler.onData(this.#pending.shift()!);
-    }
-    if (this.#paused || this.#handler !== handler || this.#pending.length > 0) return;
-    if (this.#peerEnded && !this.#endDelivered) {
-      this.#endDelivered = true;
-      handler.onEnd?.();
-    }
-    if (this.#closed) {
-      this.#deliverClose(handler);
-      return;
-    }
-    // Read on after the peer's end too: its closing handshake (or a violation) is still to come.
-    this.#socket.resume();
-  }
-
-  #deliverClose(handler: ConnectionHandler): void {
-    if (this.#closeDelivered) return;
-    this.#closeDelivered = true;
-    handler.onClose(this.#error);
+    this.#inbound.close(this.#error);
   }
 }
