@@ -10,8 +10,8 @@
  *   a subscriber whose `bufferedAmount` is above 64 KiB makes the publisher wait until that message
  *   has been written. There are no topics: subscribers get everything.
  */
-import { Fifo } from "./fifo.mjs";
 import { encodeFrame, FrameDecoder, HEADER_BYTES } from "./length-prefix.mjs";
+import { Requester } from "./requester.mjs";
 
 /** Queued bytes above which a backpressured publisher waits for a subscriber. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -23,7 +23,12 @@ async function ws() {
 /** Starts a WebSocket server on 127.0.0.1, port 0; resolves with its URL and a close() that ends every client. */
 async function listen(onConnection) {
   const { WebSocketServer } = await ws();
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
+  const server = new WebSocketServer({
+    host: "127.0.0.1",
+    port: 0,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024 * 1024,
+  });
   await new Promise((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -73,27 +78,11 @@ export function rawWsReqRep() {
 
     async client({ address }) {
       const socket = await connect(address);
-      const waiting = new Fifo();
-      const decoder = new FrameDecoder();
-      const failAll = (error) => {
-        for (const pending of waiting.drain()) pending.reject(error);
-      };
-      socket.on("message", (data) =>
-        decoder.push(data, (buffer, start, end) =>
-          waiting.shift()?.resolve(buffer.subarray(start + HEADER_BYTES, end)),
-        ),
-      );
-      socket.on("error", failAll);
-      socket.on("close", () => failAll(new Error("connection closed")));
-      return {
-        request(payload) {
-          return new Promise((resolve, reject) => {
-            waiting.push({ resolve, reject });
-            socket.send(encodeFrame(payload));
-          });
-        },
-        close: () => closeSocket(socket),
-      };
+      const requester = new Requester((frame) => socket.send(frame));
+      socket.on("message", (data) => requester.receive(data));
+      socket.on("error", (error) => requester.fail(error));
+      socket.on("close", () => requester.fail(new Error("connection closed")));
+      return { request: (payload) => requester.request(payload), close: () => closeSocket(socket) };
     },
   };
 }
