@@ -95,13 +95,13 @@ export function rawWsPubSub() {
         address: server.address,
         publish(payload) {
           const frame = encodeFrame(payload);
-          let full;
+          const full = [];
           for (const socket of server.clients) {
             if (backpressure && socket.bufferedAmount + frame.length > HIGH_WATER_MARK) {
-              (full ??= []).push(new Promise((resolve) => socket.send(frame, () => resolve())));
+              full.push(new Promise((resolve) => socket.send(frame, () => resolve())));
             } else socket.send(frame);
           }
-          return full && Promise.all(full);
+          return full.length > 0 ? Promise.all(full) : undefined;
         },
         close: server.close,
       };
