@@ -1,8 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// One vitest run over every package and the examples (each has its own vitest.config.ts: a project).
+// One vitest run over every package, the examples, the docs, the benchmark tooling and the reliability scenarios' short versions (each has its own vitest.config.ts: a project).
 export default defineConfig({
   test: {
-    projects: ["packages/*", "examples"],
+    projects: ["packages/*", "examples", "docs", "benchmarks", "reliability"],
   },
 });

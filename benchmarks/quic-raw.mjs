@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * QUIC on loopback, two processes: the raw `@matrixai/quic` library (WHATWG streams, no wrapper) against
- * `@msg/transport-quic` (the same library behind core's Connection) and against msg's Req/Rep sockets
- * over that transport, measured in the same run.
+ * `@msg/transport-quic` (the same library behind core's Connection), msg's Req/Rep sockets over that
+ * transport, and the same sockets over TCP, measured in the same run.
  *
  *   pnpm --filter @msg/transport-quic build && node benchmarks/quic-raw.mjs [--quick] [--json FILE]
  *
@@ -11,20 +11,28 @@
  *   byte count once it has read everything. MB/s = N / (first write → answer).
  * - round trips/s: one connection sends 100 bytes and waits for the 100-byte echo, in a loop.
  * For the sockets, throughput is 64 KiB requests (16 in flight) each answered with a 1-byte ack, and
- * round trips are sequential 100-byte requests echoed by a RepSocket.
- * Both sides use the same library settings (ALPN msg, 1460-byte UDP payloads, 64 KiB reads).
- * The server runs in a child process (this script with `--serve raw|transport`).
+ * round trips are sequential 100-byte requests echoed by a RepSocket; `tcp` runs the same over TCP, the
+ * baseline of the QUIC/TCP ratio.
+ * The raw side uses the transport's own library settings, crypto callbacks and certificate (from
+ * `@msg/transport-quic/internal`); it leaves the UDP socket buffers at the system's size.
+ * The server runs in a child process (this script with `--serve raw|transport|sockets|tcp`).
  */
 import { spawn } from "node:child_process";
-import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { RepSocket, ReqSocket } from "@msg/socket";
 import { QuicTransport } from "@msg/transport-quic";
+import {
+  clientCrypto,
+  generateLocalhostCertificate,
+  loadQuicLibrary,
+  resolveQuicOptions,
+  serverCrypto,
+  sessionConfig,
+} from "@msg/transport-quic/internal";
+import { TcpTransport } from "@msg/transport-tcp";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
 
@@ -43,14 +51,11 @@ const WRITE_SIZE = 64 * 1024;
 const MESSAGE_SIZE = 100;
 /** First byte of a connection: what the server does with it. */
 const MODE = { throughput: 0x54 /* T */, echo: 0x45 /* E */ };
-/** Library settings shared by both sides, matching @msg/transport-quic's defaults. */
-const LIBRARY_CONFIG = {
-  applicationProtos: ["msg"],
-  maxSendUdpPayloadSize: 1460,
-  readableChunkSize: 65_536,
-  maxIdleTimeout: 300_000,
-  keepAliveIntervalTime: 10_000,
-};
+/** Library settings shared by both sides: @msg/transport-quic's, from its defaults. */
+const LIBRARY_CONFIG = sessionConfig(resolveQuicOptions());
+/** The sides measured, in order, and the transport each socket side runs on. */
+const SIDES = ["raw", "transport", "sockets", "tcp"];
+const socketTransport = (side) => (side === "tcp" ? new TcpTransport() : new QuicTransport());
 const CALL_TIMEOUT_MS = 120_000;
 
 // ---------------------------------------------------------------------------------------------------
@@ -58,12 +63,16 @@ const CALL_TIMEOUT_MS = 120_000;
 
 async function main() {
   const results = {};
-  for (const side of ["raw", "transport", "sockets"]) {
+  for (const side of SIDES) {
     process.stderr.write(`[quic-raw] ${side}: starting server process\n`);
     const server = await startServer(side);
     try {
       const client =
-        side === "raw" ? await rawClient() : side === "transport" ? transportClient() : socketsClient();
+        side === "raw"
+          ? await rawClient()
+          : side === "transport"
+            ? transportClient()
+            : socketsClient(() => socketTransport(side));
       const throughputs = [];
       for (let run = 0; run < SETTINGS.runs; run++) {
         throughputs.push(await bounded(client.throughput(server.port), `${side} throughput`));
@@ -89,14 +98,17 @@ function report(results) {
     const raw = results.raw[key];
     const transport = results.transport[key];
     const sockets = results.sockets[key];
-    const ratio = (value) => `${(value / raw).toFixed(2)}×`;
+    const tcp = results.tcp[key];
+    const ratio = (value, base, places = 2) => `${(value / base).toFixed(places)}×`;
     return [
       label,
       raw.toFixed(digits),
       transport.toFixed(digits),
-      ratio(transport),
+      ratio(transport, raw),
       sockets.toFixed(digits),
-      ratio(sockets),
+      ratio(sockets, raw),
+      tcp.toFixed(digits),
+      ratio(sockets, tcp, 3),
     ];
   };
   const table = markdownTable(
@@ -107,16 +119,18 @@ function report(results) {
       "vs raw",
       "Req/Rep sockets",
       "vs raw",
+      "Req/Rep over TCP",
+      "QUIC vs TCP sockets",
     ],
     [
       row(`throughput, MB/s (${WRITE_SIZE / 1024} KiB writes)`, "throughputMBps", 2),
       row(`round trips/s (${MESSAGE_SIZE} B)`, "roundTripsPerSec", 0),
     ],
-    ["l", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", "r", "r", "r"],
   );
   const runs = SETTINGS.runs === 1 ? "one run" : `median of ${SETTINGS.runs} runs`;
   process.stdout.write(
-    `## QUIC: raw library vs transport\n\n${table}\n\n` +
+    `## QUIC: raw library vs transport vs TCP\n\n${table}\n\n` +
       `${SETTINGS.throughputBytes >> 20} MiB per throughput run, ${SETTINGS.roundTripMs} ms of round trips ` +
       `after ${SETTINGS.warmupMs} ms warm-up; ${runs}${args.quick ? " (--quick)" : ""}.\n`,
   );
@@ -149,13 +163,13 @@ async function startServer(side) {
 
 /** A client over the library's own API. */
 async function rawClient() {
-  const lib = await loadLibrary();
+  const lib = await loadQuicLibrary();
   const connect = async (port, mode) => {
     const client = await lib.QUICClient.createQUICClient({
       host: "127.0.0.1",
       port,
       localHost: "127.0.0.1",
-      crypto: { ops: { randomBytes: async (buffer) => void randomFillSync(new Uint8Array(buffer)) } },
+      crypto: clientCrypto,
       config: { ...LIBRARY_CONFIG, verifyPeer: false },
       logger: silentLogger,
     });
@@ -259,10 +273,10 @@ function transportClient() {
   };
 }
 
-/** A client over msg's ReqSocket: the whole socket stack on top of the transport. */
-function socketsClient() {
+/** A client over msg's ReqSocket: the whole socket stack on top of the transport `makeTransport` gives. */
+function socketsClient(makeTransport) {
   const connect = async (port) => {
-    const req = new ReqSocket(new QuicTransport(), { timeout: CALL_TIMEOUT_MS });
+    const req = new ReqSocket(makeTransport(), { timeout: CALL_TIMEOUT_MS });
     await req.connect(`127.0.0.1:${port}`);
     return req;
   };
@@ -324,7 +338,11 @@ function bounded(promise, what) {
 
 async function serve(side) {
   const port =
-    side === "raw" ? await serveRaw() : side === "transport" ? await serveTransport() : await serveSockets();
+    side === "raw"
+      ? await serveRaw()
+      : side === "transport"
+        ? await serveTransport()
+        : await serveSockets(socketTransport(side));
   process.stdout.write(`${JSON.stringify({ port })}\n`);
 }
 
@@ -353,21 +371,10 @@ function serverSession(write, end) {
 }
 
 async function serveRaw() {
-  const lib = await loadLibrary();
-  const { cert, key } = await localhostCertificate();
-  const secret = randomBytes(32);
-  const hmac = (k, data) => createHmac("sha256", Buffer.from(k)).update(Buffer.from(data)).digest();
+  const lib = await loadQuicLibrary();
+  const { cert, key } = await generateLocalhostCertificate();
   const server = new lib.QUICServer({
-    crypto: {
-      key: secret.buffer.slice(secret.byteOffset, secret.byteOffset + 32),
-      ops: {
-        sign: async (k, data) => {
-          const mac = hmac(k, data);
-          return mac.buffer.slice(mac.byteOffset, mac.byteOffset + mac.byteLength);
-        },
-        verify: async (k, data, signature) => timingSafeEqual(hmac(k, data), Buffer.from(signature)),
-      },
-    },
+    crypto: serverCrypto(),
     config: { ...LIBRARY_CONFIG, key, cert, verifyPeer: false },
     logger: silentLogger,
   });
@@ -410,8 +417,8 @@ async function serveTransport() {
 }
 
 /** A RepSocket: echoes small requests, acknowledges large ones with one byte (throughput runs). */
-async function serveSockets() {
-  const rep = new RepSocket(new QuicTransport());
+async function serveSockets(transport) {
+  const rep = new RepSocket(transport);
   const address = await rep.bind("127.0.0.1:0");
   const ack = Uint8Array.of(1);
   (async () => {
@@ -419,29 +426,6 @@ async function serveSockets() {
       request.respond(request.payload.byteLength > MESSAGE_SIZE ? ack : request.payload);
   })();
   return Number(address.split(":").pop());
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The library is not a dependency of the benchmarks: load it (and selfsigned) from the transport
-// package that depends on it.
-
-function transportRequire() {
-  const benchRequire = createRequire(import.meta.url);
-  return createRequire(benchRequire.resolve("@msg/transport-quic/package.json"));
-}
-
-async function loadLibrary() {
-  const packageJson = transportRequire().resolve("@matrixai/quic/package.json");
-  return import(pathToFileURL(join(dirname(packageJson), "dist", "index.js")).href);
-}
-
-async function localhostCertificate() {
-  const { generate } = transportRequire()("selfsigned");
-  const pems = await generate([{ name: "commonName", value: "localhost" }], {
-    keyType: "ec",
-    algorithm: "sha256",
-  });
-  return { cert: pems.cert, key: pems.private };
 }
 
 /** The library logs at INFO to stderr by default. */

@@ -2,42 +2,62 @@
 /**
  * Runs the benchmark suites and prints markdown tables (stdout), with progress on stderr.
  *
- *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--targets a,b] [--repeats N] [--duration MS]
+ *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--report DIR | --no-report]
+ *                           [--targets a,b] [--repeats N] [--duration MS]
  *
- * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw run the script
- * of that name (topic.mjs, wire.mjs, quic-raw.mjs) when it exists. See README.md.
+ * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim, sim-proxy run
+ * the script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs, sim-proxy.mjs) when it exists.
+ * Progress (step i of n, time spent, estimated time left) goes to stderr; the report (Markdown, SVG
+ * charts, results.json) to benchmarks/report/ unless --report or --no-report says otherwise. See
+ * README.md.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { killAllChildren } from "./lib/child.mjs";
+import { Progress } from "./lib/progress.mjs";
+import { writeReport } from "./lib/report.mjs";
 import { loadTargets } from "./lib/targets.mjs";
-import { pubsubSuite, renderPubsub } from "./suites/pubsub.mjs";
-import { renderReqrep, reqrepSuite } from "./suites/reqrep.mjs";
-import { renderStalled, stalledSuite } from "./suites/stalled.mjs";
+import { countPubsubSteps, pubsubSuite, renderPubsub } from "./suites/pubsub.mjs";
+import { countReqrepSteps, renderReqrep, reqrepSuite } from "./suites/reqrep.mjs";
+import { countStalledSteps, renderStalled, stalledSuite } from "./suites/stalled.mjs";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
 /** Suites measured by this harness, against the targets in targets/. */
 const TARGET_SUITES = {
-  reqrep: { title: "Req/Rep (two processes, loopback)", run: reqrepSuite, render: renderReqrep },
+  reqrep: {
+    title: "Req/Rep (two processes, loopback)",
+    run: reqrepSuite,
+    render: renderReqrep,
+    steps: countReqrepSteps,
+  },
   pubsub: {
     title: "Pub/Sub (publisher process, subscribers process, loopback)",
     run: pubsubSuite,
     render: renderPubsub,
+    steps: countPubsubSteps,
   },
   stalled: {
     title: "Pub/Sub with one stalled subscriber (publisher memory)",
     run: stalledSuite,
     render: renderStalled,
+    steps: countStalledSteps,
   },
 };
 /** Suites that are standalone scripts; each accepts --quick and --json FILE. */
-const SCRIPT_SUITES = { topic: "topic.mjs", wire: "wire.mjs", "quic-raw": "quic-raw.mjs" };
+const SCRIPT_SUITES = {
+  topic: "topic.mjs",
+  wire: "wire.mjs",
+  "quic-raw": "quic-raw.mjs",
+  sim: "sim.mjs",
+  "sim-proxy": "sim-proxy.mjs",
+};
 const DEFAULT_SUITES = ["reqrep", "pubsub", "stalled"];
+const DEFAULT_REPORT_DIR = join(HERE, "report");
 
 const TIMING = {
   full: { warmupMs: 300, durationMs: 1000, repeats: 3, stallMs: 3000 },
@@ -47,8 +67,8 @@ const TIMING = {
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw ...] [--quick] [--json FILE]\n" +
-      "                              [--targets a,b] [--repeats N] [--duration MS]",
+    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim|sim-proxy ...] [--quick] [--json FILE]\n" +
+      "                              [--report DIR | --no-report] [--targets a,b] [--repeats N] [--duration MS]",
   );
   process.exit(2);
 }
@@ -61,6 +81,8 @@ function parseCommandLine() {
       options: {
         quick: { type: "boolean", default: false },
         json: { type: "string" },
+        report: { type: "string" },
+        "no-report": { type: "boolean", default: false },
         targets: { type: "string" },
         repeats: { type: "string" },
         duration: { type: "string" },
@@ -79,10 +101,13 @@ function parseCommandLine() {
   const timing = { ...(values.quick ? TIMING.quick : TIMING.full) };
   if (values.repeats !== undefined) timing.repeats = positiveInteger(values.repeats, "--repeats");
   if (values.duration !== undefined) timing.durationMs = positiveInteger(values.duration, "--duration");
+  if (values.report !== undefined && values["no-report"])
+    usage("--report and --no-report exclude each other");
   return {
     suites,
     quick: values.quick,
     json: values.json,
+    report: values["no-report"] ? undefined : (values.report ?? DEFAULT_REPORT_DIR),
     targets: values.targets?.split(",").map((name) => name.trim()),
     timing,
   };
@@ -136,10 +161,11 @@ async function main() {
     });
   }
   const failures = [];
+  let progress;
   const config = {
     ...options.timing,
     quick: options.quick,
-    log: (text) => console.error(`… ${text}`),
+    log: (text) => console.error(progress ? progress.step(text) : `… ${text}`),
     fail: (what, error) => {
       failures.push(what);
       console.error(`✗ ${what}: ${error?.stack ?? error}`);
@@ -148,7 +174,14 @@ async function main() {
   const started = Date.now();
   console.log(header(options));
   const results = {
-    meta: { date: new Date().toISOString(), node: process.version, cpus: cpus().length, ...options },
+    meta: {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+      command: ["node", "benchmarks/run.mjs", ...process.argv.slice(2)].join(" "),
+      ...options,
+    },
   };
 
   const needTargets = options.suites.some((suite) => TARGET_SUITES[suite]);
@@ -156,9 +189,16 @@ async function main() {
     ? await loadTargets(options.targets)
     : { targets: [], problems: [] };
   for (const problem of problems) config.fail("loading targets", problem);
+  // Every measurement window of the target suites is one step; each script suite is one more.
+  const steps = options.suites.reduce(
+    (sum, suite) => sum + (TARGET_SUITES[suite] ? TARGET_SUITES[suite].steps(targets, config) : 1),
+    0,
+  );
+  progress = new Progress(steps);
 
   for (const suite of options.suites) {
     if (SCRIPT_SUITES[suite]) {
+      config.log(`${suite} (${SCRIPT_SUITES[suite]})`);
       console.log(`\n## ${suite}\n`);
       try {
         results[suite] = runScriptSuite(suite, options);
@@ -180,6 +220,17 @@ async function main() {
   );
   if (options.json) writeFileSync(options.json, `${JSON.stringify(results, null, 2)}\n`);
   killAllChildren();
+  if (options.report) {
+    try {
+      const files = await writeReport(results, options.report, { command: results.meta.command });
+      console.error(
+        `report: ${files.map((file) => relative(process.cwd(), join(options.report, file))).join(", ")}`,
+      );
+    } catch (error) {
+      failures.push("report");
+      console.error(`✗ writing the report: ${error?.stack ?? error}`);
+    }
+  }
   process.exit(failures.length === 0 ? 0 : 1);
 }
 

@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -55,6 +57,13 @@ const expectations: Record<string, RegExp[]> = {
   pubsub_compression: [/subscriber 2: 15800 bytes, intact: true/],
   ipc: [/\(mode 600\)/, /client 0: pong/, /client 1: pong/, /socket file removed on close: true/],
   quic_vs_tcp: [/tcp +150 round trips/, /quic 150 round trips/],
+  sim_pubsub_latency_probe: [
+    /local +avg .*near the profile: yes/,
+    /regional +avg .*near the profile: yes/,
+    /overseas +avg .*near the profile: yes/,
+  ],
+  sim_multi_region: [/EU-West +- +\d/, /Tokyo +\d+\.\d +\d+\.\d +\d+\.\d +-/],
+  sim_bdp_throughput: [/20 × 256 KiB in \d/, /throughput \d+\.\d+ Mbit\/s, \d+% of the link/],
   ws: [
     /Rep listening on ws:\/\/127\.0\.0\.1:\d+\/rpc/,
     /beta -> BETA/,
@@ -70,5 +79,13 @@ describe("examples", () => {
     const { code, stdout } = await runExample(name);
     expect(code, stdout).toBe(0);
     for (const pattern of expectations[name]!) expect(stdout).toMatch(pattern);
+  });
+
+  it("ipc removes the folder it made for its socket", async () => {
+    const { code, stdout } = await runExample("ipc");
+    expect(code, stdout).toBe(0);
+    const path = /Rep listening on (\S+)/.exec(stdout)?.[1];
+    expect(path, stdout).toBeDefined();
+    expect(existsSync(dirname(path!))).toBe(false);
   });
 });

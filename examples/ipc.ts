@@ -2,12 +2,13 @@
 // with the permissions you ask for (here owner-only), a stale file from a crashed server is replaced,
 // and the file is removed on close.
 // Run: node --import tsx examples/ipc.ts
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IpcTransport, RepSocket, ReqSocket } from "@msg/msg";
 
-const path = join(mkdtempSync(join(tmpdir(), "msg-example-")), "service.sock");
+const folder = mkdtempSync(join(tmpdir(), "msg-example-"));
+const path = join(folder, "service.sock");
 const rep = new RepSocket(new IpcTransport({ mode: 0o600 }));
 await rep.bind(path);
 console.log(`Rep listening on ${path} (mode ${(statSync(path).mode & 0o777).toString(8)})`);
@@ -30,3 +31,4 @@ try {
   removed = true;
 }
 console.log(`socket file removed on close: ${removed}`);
+rmSync(folder, { recursive: true }); // the folder was ours; the socket file is already gone

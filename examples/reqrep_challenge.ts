@@ -1,6 +1,6 @@
 // A custom connection hook: HMAC challenge/response. The server sends a random nonce, the client
 // answers HMAC-SHA256(key, nonce), the server answers one byte: 1 accepted, 0 refused. The shared key
-// never crosses the wire. (Over QUIC the client must speak first; see PROTOCOL §4.)
+// never crosses the wire. (Over QUIC the client must speak first; see docs/protocol.md, "Token handshake".)
 // Run: node --import tsx examples/reqrep_challenge.ts
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {

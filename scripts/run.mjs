@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one entry point behind `npm start`, `npm test`, `npm run build|bench|lint`.
+// The one entry point behind `npm start`, `npm test`, `npm run build|bench|reliability|lint|docs`.
 // A fresh machine has only Node and npm, so this script brings everything else itself:
 // pnpm (pinned, installed into .tools/), the workspace's dependencies (from the lockfile), then the build.
 import { spawnSync } from "node:child_process";
@@ -18,6 +18,8 @@ const env = {
   PATH: `${join(toolsDir, "node_modules", ".bin")}${process.platform === "win32" ? ";" : ":"}${process.env.PATH ?? ""}`,
   TURBO_TELEMETRY_DISABLED: "1",
   DO_NOT_TRACK: "1",
+  // No "update available" banners from npm or pnpm (the pinned version is the one wanted).
+  npm_config_update_notifier: "false",
   // node-gyp fallbacks (e.g. @mongodb-js/zstd) build against Node's own headers, never a download.
   npm_config_nodedir: process.env.npm_config_nodedir ?? "/usr",
 };
@@ -69,31 +71,46 @@ function ensureDependencies() {
   pnpm(["install", "--frozen-lockfile", "--reporter=append-only"], "pnpm install");
 }
 
+// Builds show turbo's progress: a line per task (cache hit, or running) and the output of those that run.
+const buildLogs = "--output-logs=new-only";
+
 const task = process.argv[2];
 ensurePnpm();
 ensureDependencies();
 switch (task) {
   case "build":
-    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    pnpm(["exec", "turbo", "run", "build", buildLogs], "build");
     break;
   case "lint":
     pnpm(["exec", "biome", "check", "."], "lint");
     break;
   case "test":
     // typecheck covers each package's tests too (the build only checks what it ships).
-    pnpm(["exec", "turbo", "run", "build", "typecheck", "--output-logs=errors-only"], "build and typecheck");
+    pnpm(["exec", "turbo", "run", "build", "typecheck", buildLogs], "build and typecheck");
     pnpm(["exec", "biome", "check", "."], "lint");
+    // Every exported symbol has a doc comment (typedoc's validation; writes nothing).
+    pnpm(["exec", "typedoc", "--emit", "none", "--logLevel", "Warn"], "API doc comments check");
     process.exit(run(process.execPath, [join(root, "scripts", "test-all.mjs")]));
     break;
   case "start":
-    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
-    process.exit(run(process.execPath, [join(root, "packages", "msg", "dist", "cli.js"), "tour"]));
+    pnpm(["exec", "turbo", "run", "build", buildLogs], "build");
+    process.exit(run(process.execPath, [join(root, "packages", "msg", "bin", "msg.js"), "tour"]));
+    break;
+  case "docs":
+    // The API reference, from the doc comments, into docs/api/ (see typedoc.json).
+    pnpm(["exec", "turbo", "run", "build", buildLogs], "build");
+    pnpm(["exec", "typedoc"], "API reference");
+    console.log(`[msg] API reference: ${join(root, "docs", "api", "index.html")}`);
     break;
   case "bench":
-    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    pnpm(["exec", "turbo", "run", "build", buildLogs], "build");
     process.exit(run(process.execPath, [join(root, "benchmarks", "run.mjs"), ...process.argv.slice(3)]));
     break;
+  case "reliability":
+    pnpm(["exec", "turbo", "run", "build", "--output-logs=errors-only"], "build");
+    process.exit(run(process.execPath, [join(root, "reliability", "run.mjs"), ...process.argv.slice(3)]));
+    break;
   default:
-    console.error("usage: node scripts/run.mjs start|test|build|bench|lint");
+    console.error("usage: node scripts/run.mjs start|test|build|bench|reliability|lint|docs");
     process.exit(2);
 }

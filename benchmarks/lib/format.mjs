@@ -41,3 +41,12 @@ export function formatSize(bytes) {
 export function firstLine(error) {
   return String(error?.message ?? error).split("\n")[0];
 }
+
+/** Milliseconds as "42 s", "3 min 05 s", "1 h 02 min". */
+export function formatDuration(ms) {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, "0")} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}

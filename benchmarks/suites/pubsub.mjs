@@ -75,10 +75,20 @@ export async function measureWindow({ value: { publisher, subscribers } }, { siz
   }
 }
 
+function sizesFor(config) {
+  return config.quick ? [SIZES[0], SIZES.at(-1)] : SIZES;
+}
+
+/** How many windows the suite will measure, for the progress line. */
+export function countPubsubSteps(targets, config) {
+  const withPlugin = targets.filter((target) => target.module.pubsub).length;
+  return withPlugin * SUBSCRIBER_COUNTS.length * sizesFor(config).length * config.repeats;
+}
+
 export async function pubsubSuite(targets, config) {
   const rows = [];
   const withPlugin = targets.filter((target) => target.module.pubsub);
-  const sizes = config.quick ? [SIZES[0], SIZES.at(-1)] : SIZES;
+  const sizes = sizesFor(config);
   const cases = sizes.map((size) => ({ size, label: formatSize(size) }));
   for (const count of SUBSCRIBER_COUNTS) {
     const what = `pubsub ${count} sub(s)`;

@@ -53,6 +53,12 @@ async function measureWindow({ value: { server, client } }, oneCase, durationMs)
   return { rate: (completed * 1000) / elapsedMs, serverRss: await server.rssBytes() };
 }
 
+/** How many windows the suite will measure (warm-ups included), for the progress line. */
+export function countReqrepSteps(targets, config) {
+  const cases = casesOf("sequential", config).length + casesOf("pipelined", config).length;
+  return targets.filter((target) => target.module.reqrep).length * cases * (config.repeats + 1);
+}
+
 export async function reqrepSuite(targets, config) {
   const rows = [];
   const withPlugin = targets.filter((target) => target.module.reqrep);

@@ -67,6 +67,11 @@ async function measure(target, config) {
   });
 }
 
+/** One measurement per target with a Pub/Sub plugin, for the progress line. */
+export function countStalledSteps(targets) {
+  return targets.filter((target) => target.module.pubsub).length;
+}
+
 export async function stalledSuite(targets, config) {
   const rows = [];
   for (const target of targets.filter((t) => t.module.pubsub)) {

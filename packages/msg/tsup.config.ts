@@ -1,4 +1,5 @@
 import { packageBuild } from "../../tsup.base.ts";
 
-// The CLI is an executable, not an API: only the library entry gets type declarations.
-export default packageBuild(["src/index.ts", "src/cli.ts"], { dtsEntry: ["src/index.ts"] });
+// `@msg/msg/cli` exports `runCli` (typed, without side effects); bin/msg.js calls it.
+// shims: import.meta.url in the CommonJS build (the CLI reads its version from package.json).
+export default packageBuild(["src/index.ts", "src/cli.ts"], { shims: true });

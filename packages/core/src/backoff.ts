@@ -16,6 +16,7 @@ export interface BackoffOptions {
   maxAttempts?: number;
 }
 
+/** Delays between reconnection attempts: exponential, capped and jittered; see {@link BackoffOptions} for the defaults. */
 export class Backoff {
   readonly #initial: number;
   readonly #max: number;
@@ -48,6 +49,7 @@ export class Backoff {
     return Math.max(0, Math.round(Math.min(this.#max, base + spread)));
   }
 
+  /** Starts again from the initial delay (after a healthy connection). */
   reset(): void {
     this.#attempt = 0;
   }

@@ -6,6 +6,7 @@
  */
 const originMicros = Math.round(performance.timeOrigin * 1000);
 
+/** Wall-clock time in microseconds since the UNIX epoch, advanced by the monotonic clock (frame timestamps). */
 export function nowMicros(): number {
   return originMicros + Math.round(performance.now() * 1000);
 }

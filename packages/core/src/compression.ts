@@ -1,9 +1,14 @@
-/** Compression ids carried in every frame header (PROTOCOL §5). */
+/** Compression ids carried in every frame header (docs/protocol.md, "Compression"). */
 export const CompressionType = {
+  /** Not compressed. */
   None: 0,
+  /** A gzip member (RFC 1952). */
   Gzip: 1,
+  /** A zstd frame. */
   Zstd: 2,
+  /** A raw snappy block. */
   Snappy: 3,
+  /** A little-endian u32 length, then one lz4 block. */
   Lz4: 4,
 } as const;
 
@@ -11,6 +16,7 @@ export type CompressionType = (typeof CompressionType)[keyof typeof CompressionT
 
 /** The names used by options and the command line, in id order. */
 export const compressionNames = ["none", "gzip", "zstd", "snappy", "lz4"] as const;
+/** A compression algorithm's name: `none`, `gzip`, `zstd`, `snappy` or `lz4`. */
 export type CompressionName = (typeof compressionNames)[number];
 
 /**
@@ -23,13 +29,6 @@ export type CompressionName = (typeof compressionNames)[number];
 export interface Compressor {
   /** The id written into frame headers. */
   readonly type: CompressionType;
+  /** Compresses one payload (a Promise for asynchronous codecs). */
   compress(data: Uint8Array): Uint8Array | Promise<Uint8Array>;
-}
-
-/**
- * Decompresses any payload by the id in its header. Throws (or rejects) with a MsgError:
- * `unsupported_compression`, `decompression_failed`, `decompressed_too_large` or `codec_unavailable`.
- */
-export interface Decompressor {
-  decompress(type: number, data: Uint8Array, maxDecompressedSize: number): Uint8Array | Promise<Uint8Array>;
 }

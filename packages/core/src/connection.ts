@@ -42,6 +42,7 @@ export interface Connection {
   stats?(): ConnectionStats;
 }
 
+/** The consumer of a connection's events, installed with `setHandler`. */
 export interface ConnectionHandler {
   /** Bytes arrived. The chunk may be a view into a larger buffer; copy it to keep it past the call. */
   onData(chunk: Uint8Array): void;
@@ -61,7 +62,9 @@ export interface ConnectionHandler {
  * filled only where the platform exposes them without a native addon (see each transport's README).
  */
 export interface ConnectionStats {
+  /** Bytes received from the peer (application bytes, after decryption). */
   bytesRead: number;
+  /** Bytes handed to the transport for the peer (application bytes, before encryption). */
   bytesWritten: number;
   /** Smoothed round-trip time in microseconds. */
   rttUs?: number;

@@ -13,6 +13,13 @@ export const ErrorCode = {
   EofMidFrame: "eof_mid_frame",
   /** A frame carries a field that cannot be valid (e.g. a topic that is not UTF-8). */
   MalformedFrame: "malformed_frame",
+  /**
+   * The socket's frames received in part, over all its connections, passed `maxPartialFrameBytes`:
+   * the connection holding the most was closed.
+   */
+  PartialFramesOverLimit: "partial_frames_over_limit",
+  /** A frame stayed incomplete longer than `incompleteFrameTimeout`: that connection was closed. */
+  IncompleteFrameTimeout: "incomplete_frame_timeout",
 
   // Compression: the one message fails.
   /** The compression id in a header is not one of 0-4. */
@@ -37,7 +44,7 @@ export const ErrorCode = {
   ConnectionLost: "connection_lost",
   /** The operation was cancelled through its AbortSignal. */
   Aborted: "aborted",
-  /** The peer refused our token (PROTOCOL §4). */
+  /** The peer refused our token (docs/protocol.md, "Token handshake"). */
   AuthRejected: "auth_rejected",
   /** A connection hook failed or timed out (other than a rejected token). */
   HookFailed: "hook_failed",
@@ -61,12 +68,20 @@ export const ErrorCode = {
   UnsupportedControl: "unsupported_control",
   /** TLS or QUIC handshake failed. */
   HandshakeFailed: "handshake_failed",
+  /**
+   * The transport's optional native library is not installed (or does not load on this platform);
+   * the message names the package. Retrying cannot help: a client gives up at once.
+   */
+  TransportUnavailable: "transport_unavailable",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The one error type of msg: a stable {@link ErrorCode} in `code`, a readable message, and the underlying error as `cause` where there is one. */
 export class MsgError extends Error {
+  /** Always `MsgError`. */
   override readonly name = "MsgError";
+  /** What went wrong, as a stable code: switch on this, not on the message. */
   readonly code: ErrorCode;
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {

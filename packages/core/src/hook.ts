@@ -13,9 +13,11 @@ import type { Connection } from "./connection.js";
 export interface ConnectionHook {
   /** Shown in logs and errors. */
   readonly name: string;
+  /** Runs the exchange on a new connection; resolves with the connection to use, or throws to refuse it. */
   run(connection: Connection, context: HookContext): Promise<Connection>;
 }
 
+/** What a hook is told about the connection it runs on. */
 export interface HookContext {
   /** `server` for accepted connections, `client` for outgoing ones. */
   readonly side: "client" | "server";

@@ -1,4 +1,4 @@
-export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
+export { formatEndpoint, formatHostPort, type HostPort, parseHostPort, resolveHost } from "./address.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { monotonicMicros, nowMicros } from "./clock.js";
 export {
@@ -6,7 +6,6 @@ export {
   CompressionType,
   type Compressor,
   compressionNames,
-  type Decompressor,
 } from "./compression.js";
 export type { Connection, ConnectionHandler, ConnectionStats } from "./connection.js";
 export { readExactly } from "./connection-io.js";
@@ -24,7 +23,19 @@ export {
   setLogSink,
 } from "./logger.js";
 export * from "./net-listener.js";
+export {
+  checkBoolean,
+  checkBytes,
+  checkInteger,
+  checkMethods,
+  checkNumber,
+  checkOneOf,
+  MAX_TIMER_MS,
+  optionError,
+} from "./options.js";
 export type {
+  ConnectAttemptStats,
+  ConnectErrorInfo,
   PublisherStats,
   PubSocketStats,
   RepSocketStats,

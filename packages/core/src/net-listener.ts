@@ -28,6 +28,7 @@ export interface NetListenerStats {
   refusedFull: number;
 }
 
+/** What a `node:net`-based transport tells {@link NetListener} about itself. */
 export interface NetListenerOptions {
   /** The transport's name, for errors and logs (`tcp`, `tls`, `ipc`). */
   transport: string;
@@ -99,6 +100,7 @@ export class NetListener implements Listener {
     });
   }
 
+  /** Counters of accepted, refused and pending connections since bind. */
   stats(): NetListenerStats {
     return { ...this.#counts };
   }
@@ -199,13 +201,24 @@ class NetPendingConnection implements PendingConnection {
   }
 }
 
+/** What {@link connectNet} needs to open one `node:net` connection. */
 export interface NetConnectOptions {
   /** The transport's name, for errors (`tcp`, `tls`, `ipc`). */
   transport: string;
   /** The address as the user wrote it, for error messages. */
   address: string;
   /** Where to connect: `{ host, port }` or `{ path }`. */
-  target: { host: string; port: number } | { path: string };
+  target:
+    | {
+        /** Host name or IP address. */
+        host: string;
+        /** TCP port. */
+        port: number;
+      }
+    | {
+        /** Unix socket path. */
+        path: string;
+      };
   /** Milliseconds before the attempt fails with `connect_failed`. */
   timeout: number;
   /** Cancels the attempt: the promise rejects with a MsgError `aborted`. */

@@ -2,9 +2,13 @@ import type { Duplex } from "node:stream";
 import type { Connection, ConnectionHandler, ConnectionStats } from "./connection.js";
 import { InboundDelivery } from "./inbound-delivery.js";
 
+/** What a transport tells {@link StreamConnection} about the stream it wraps. */
 export interface StreamConnectionInfo {
+  /** The transport's name (`tcp`, `tls`, `ipc`, `quic`). */
   transport: string;
+  /** This side's address, in the transport's form. */
   localAddress: string;
+  /** The peer's address, in the transport's form. */
   remoteAddress: string;
   /** Extra transport counters (RTT, congestion window, ...) merged into `stats()`. */
   extraStats?: () => Partial<ConnectionStats>;

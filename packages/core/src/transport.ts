@@ -21,11 +21,13 @@ export interface Transport {
 
   /**
    * Opens a connection to `address` and completes the transport handshake.
-   * Rejects with a MsgError (`connect_failed`, `handshake_failed`, `invalid_address`, `aborted`).
+   * Rejects with a MsgError (`connect_failed`, `handshake_failed`, `invalid_address`, `aborted`, or
+   * `transport_unavailable` when an optional library the transport needs is not installed).
    */
   connect(address: string, options?: ConnectOptions): Promise<Connection>;
 }
 
+/** Options of {@link Transport.connect}. */
 export interface ConnectOptions {
   /** Cancels the attempt; the promise rejects with a MsgError `aborted`. */
   signal?: AbortSignal;
@@ -41,6 +43,7 @@ export interface PendingConnection {
   reject(): void;
 }
 
+/** A bound transport: it accepts connections until closed. */
 export interface Listener {
   /** The address actually bound, with the real port when 0 was asked for. Connectable as it is. */
   readonly localAddress: string;
@@ -56,6 +59,7 @@ export interface Listener {
 
 /** A run-time control message; each transport documents the `type`s it understands. */
 export interface TransportControl {
+  /** Which message this is, e.g. `tls.setCertificates`. */
   readonly type: string;
   readonly [field: string]: unknown;
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, formatHostPort, isMsgError, parseHostPort } from "../src/index.js";
+import {
+  ErrorCode,
+  formatEndpoint,
+  formatHostPort,
+  isMsgError,
+  parseHostPort,
+  resolveHost,
+} from "../src/index.js";
 
 describe("host:port addresses", () => {
   it("parses IPv4, names and bracketed IPv6", () => {
@@ -27,5 +34,34 @@ describe("host:port addresses", () => {
       caught = error;
     }
     expect(isMsgError(caught, ErrorCode.InvalidAddress)).toBe(true);
+  });
+});
+
+describe("endpoints", () => {
+  it("writes an IPv4-mapped IPv6 address as plain IPv4, other addresses as host:port", () => {
+    expect(formatEndpoint("::ffff:127.0.0.1", 5)).toBe("127.0.0.1:5");
+    expect(formatEndpoint("::FFFF:10.0.0.2", 6)).toBe("10.0.0.2:6");
+    expect(formatEndpoint("::1", 7)).toBe("[::1]:7");
+    expect(formatEndpoint("::ffff:7f00:1", 8)).toBe("[::ffff:7f00:1]:8");
+    expect(formatEndpoint("10.1.1.1", 9)).toBe("10.1.1.1:9");
+  });
+
+  it("resolves an IP literal to itself and a name through the system resolver", async () => {
+    expect(await resolveHost("::1")).toEqual(["::1"]);
+    expect(await resolveHost("127.0.0.1")).toEqual(["127.0.0.1"]);
+    const local = await resolveHost("localhost");
+    expect(local.length).toBeGreaterThan(0);
+    expect(local.every((address) => address === "::1" || address.startsWith("127."))).toBe(true);
+  });
+
+  it("rejects a name that does not resolve with invalid_address", async () => {
+    let caught: unknown;
+    try {
+      await resolveHost("no-such-host.invalid");
+    } catch (error) {
+      caught = error;
+    }
+    expect(isMsgError(caught, ErrorCode.InvalidAddress)).toBe(true);
+    expect((caught as Error).message).toContain("no-such-host.invalid");
   });
 });

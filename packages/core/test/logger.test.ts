@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger, type LogRecord, setLogLevel, setLogSink } from "../src/index.js";
 
 describe("logger", () => {
@@ -31,5 +31,41 @@ describe("logger", () => {
       "wire:warn:wire warn",
     ]);
     expect(records[1]!.fields).toEqual({ id: 1 });
+  });
+
+  it("reports an unknown level or a malformed namespace once on stderr, and keeps the rest of the spec", () => {
+    const records: LogRecord[] = [];
+    setLogSink((r) => records.push(r));
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      setLogLevel("debgu,=info,socket=loud,wire=warn");
+      setLogLevel("debgu,=info,socket=loud,wire=warn"); // the same typos again: not reported twice
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toHaveLength(3);
+    expect(written[0]).toContain('"debgu"');
+    expect(written[0]).toContain("unknown level");
+    expect(written[1]).toContain("is not a namespace");
+    expect(written[2]).toContain('unknown level "loud"');
+    createLogger("wire").warn("kept");
+    createLogger("socket").error("socket=loud was skipped, and the default is off");
+    expect(records.map((r) => r.message)).toEqual(["kept"]);
+  });
+
+  it("accepts off, in any case, without a report", () => {
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      setLogLevel("OFF,socket=Off,wire=DEBUG");
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(createLogger("wire").enabled("debug")).toBe(true);
+    expect(createLogger("socket").enabled("error")).toBe(false);
   });
 });

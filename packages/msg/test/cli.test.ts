@@ -1,74 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { withTimeout } from "@msg/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
-
-const tsx = createRequire(import.meta.url).resolve("tsx");
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-
-type Event = { event: string; [field: string]: unknown };
-
-/** A running `msg` command whose stdout is read as JSON lines. */
-class Command {
-  readonly child: ChildProcess;
-  readonly events: Event[] = [];
-  readonly #waiters: { event: string; resolve(e: Event): void }[] = [];
-  readonly exited: Promise<number | null>;
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, ["--conditions=source", "--import", tsx, cli, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    this.child.stderr!.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    createInterface({ input: this.child.stdout! }).on("line", (line) => {
-      const event = JSON.parse(line) as Event; // every stdout line must be JSON in --json mode
-      this.events.push(event);
-      for (const waiter of this.#waiters.filter((w) => w.event === event.event)) {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        waiter.resolve(event);
-      }
-    });
-    this.exited = once(this.child, "exit").then(([code]) => {
-      if (code !== 0 && stderr) console.error(stderr);
-      return code as number | null;
-    });
-  }
-
-  next(event: string, ms = 15_000): Promise<Event> {
-    const seen = this.events.find((e) => e.event === event);
-    if (seen) return Promise.resolve(seen);
-    return withTimeout(
-      new Promise((resolve) => this.#waiters.push({ event, resolve })),
-      ms,
-      `"${event}" event`,
-    );
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill("SIGKILL");
-  }
-}
+import { afterAll, describe, expect, it } from "vitest";
+import { useMsg } from "./support/msg-process.js";
 
 describe("msg command-line tool", () => {
-  let running: Command[] = [];
-  const run = (...args: string[]) => {
-    const command = new Command(args);
-    running.push(command);
-    return command;
-  };
-  afterEach(() => {
-    for (const command of running) command.kill();
-    running = [];
-  });
+  const start = useMsg();
+  const run = (...args: string[]) => start(args);
+  const ipcDir = mkdtempSync(join(tmpdir(), "msg-cli-"));
+  afterAll(() => rmSync(ipcDir, { recursive: true, force: true }));
 
   it("rep answers req over tcp; both print the JSON contract and exit 0", async () => {
     const rep = run("rep", "--bind", "127.0.0.1:0", "--count", "50", "--json");
@@ -90,12 +30,12 @@ describe("msg command-line tool", () => {
     expect(done).toMatchObject({ sent: 50, received: 50, errors: {} });
     expect(done.elapsedMs).toBeGreaterThan(0);
     expect(done.roundTripsPerSec).toBeGreaterThan(0);
-    expect(await withTimeout(req.exited, 10_000, "req exit")).toBe(0);
-    expect(await withTimeout(rep.exited, 10_000, "rep exit after --count")).toBe(0);
+    expect(await req.exited(10_000)).toBe(0);
+    expect(await rep.exited(10_000)).toBe(0);
   });
 
   it.each([
-    ["ipc", () => join(mkdtempSync(join(tmpdir(), "msg-cli-")), "rep.sock")],
+    ["ipc", () => join(ipcDir, "rep.sock")],
     ["quic", () => "127.0.0.1:0"],
     ["ws", () => "ws://127.0.0.1:0/msg"],
   ])("rep and req talk over --transport %s", async (transport, bindAddress) => {
@@ -114,8 +54,8 @@ describe("msg command-line tool", () => {
       "--json",
     );
     expect(await req.next("done")).toMatchObject({ sent: 20, received: 20, errors: {} });
-    expect(await withTimeout(req.exited, 15_000, "req exit")).toBe(0);
-    expect(await withTimeout(rep.exited, 15_000, "rep exit")).toBe(0);
+    expect(await req.exited(15_000)).toBe(0);
+    expect(await rep.exited(15_000)).toBe(0);
   });
 
   it("req with a wrong token exits non-zero and counts auth_rejected", async () => {
@@ -125,7 +65,7 @@ describe("msg command-line tool", () => {
     const done = await req.next("done");
     expect(done.received).toBe(0);
     expect((done.errors as Record<string, number>).auth_rejected).toBe(3);
-    expect(await withTimeout(req.exited, 10_000, "req exit")).toBe(1);
+    expect(await req.exited(10_000)).toBe(1);
   });
 
   it("req with compression on both sides gets correct answers", async () => {
@@ -157,7 +97,7 @@ describe("msg command-line tool", () => {
       "--json",
     );
     expect(await req.next("done")).toMatchObject({ sent: 10, received: 10 });
-    expect(await withTimeout(req.exited, 10_000, "req exit")).toBe(0);
+    expect(await req.exited(10_000)).toBe(0);
   });
 
   it("pub waits for its subscribers; sub counts messages, gaps and topics", async () => {
@@ -194,10 +134,10 @@ describe("msg command-line tool", () => {
       const done = await sub.next("done", 25_000);
       expect(done).toMatchObject({ received: 1000, gaps: 0, dropped: 0, topics: { "bench.a": 1000 } });
       expect(done.msgsPerSec).toBeGreaterThan(0);
-      expect(await withTimeout(sub.exited, 10_000, "sub exit")).toBe(0);
+      expect(await sub.exited(10_000)).toBe(0);
     }
     expect(await pub.next("done")).toMatchObject({ sent: 1000 });
-    expect(await withTimeout(pub.exited, 10_000, "pub exit")).toBe(0);
+    expect(await pub.exited(10_000)).toBe(0);
   });
 
   it("sub exits non-zero when --timeout passes before --count messages", async () => {
@@ -216,16 +156,16 @@ describe("msg command-line tool", () => {
       "--json",
     );
     expect(await sub.next("done")).toMatchObject({ received: 0, error: "timeout" });
-    expect(await withTimeout(sub.exited, 10_000, "sub exit")).toBe(1);
+    expect(await sub.exited(10_000)).toBe(1);
   });
 
-  it("bad arguments print an error event and exit non-zero", async () => {
+  it("bad arguments print an error event and exit 2", async () => {
     const bad = run("req", "--connect", "127.0.0.1:1", "--count", "many", "--json");
     const error = await bad.next("error");
     expect(error.code).toBe("invalid_argument");
-    expect(await withTimeout(bad.exited, 10_000, "exit")).toBe(1);
+    expect(await bad.exited(10_000)).toBe(2);
     const unknown = run("rep", "--bind", "127.0.0.1:0", "--transport", "carrier-pigeon", "--json");
     expect((await unknown.next("error")).code).toBe("invalid_argument");
-    expect(await withTimeout(unknown.exited, 10_000, "exit")).toBe(1);
+    expect(await unknown.exited(10_000)).toBe(2);
   });
 });

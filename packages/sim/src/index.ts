@@ -1,2 +1,5 @@
-// @msg/sim is not built yet: see README.md. It exports nothing until an issue asks for the emulator.
-export {};
+export * from "./engine/index.js";
+export * from "./network/index.js";
+
+// Standalone proxy (`msg sim proxy`) and the toxiproxy-compatible API (`msg sim serve`).
+export * from "./proxy/index.js";

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import {
   type Connection,
   type ConnectionHook,
@@ -59,6 +60,9 @@ export class Acceptor {
     this.#hookTimeout = params.options.hookTimeout ?? 10_000;
     this.#events = params.events;
     this.#log = params.log;
+    // Every connection in its hook listens to this signal until its hook ends (then stops): many at
+    // once is normal, not a leak, so Node's 10-listener warning does not apply.
+    setMaxListeners(0, this.#closing.signal);
   }
 
   get listener(): Listener | undefined {

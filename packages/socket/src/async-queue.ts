@@ -4,6 +4,7 @@
  * never grows past `capacity`. Several loops may pull from one queue: each item goes to one of them.
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
+  /** Most items held at once; `push` refuses beyond it. */
   readonly capacity: number;
   #items: T[] = [];
   #head = 0;
@@ -17,10 +18,12 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.#onSpace = onSpace;
   }
 
+  /** Items held now. */
   get length(): number {
     return this.#items.length - this.#head;
   }
 
+  /** True when `push` would refuse. */
   get full(): boolean {
     return this.length >= this.capacity;
   }
@@ -48,6 +51,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return discarded;
   }
 
+  /** The next item, waiting for one if the queue is empty; done once the queue has ended and is empty. */
   next(): Promise<IteratorResult<T>> {
     if (this.length > 0) {
       const wasFull = this.full;
@@ -65,6 +69,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** Iterates with `for await`; leaving the loop does not end the queue. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => this.next(),

@@ -1,5 +1,10 @@
-import { CompressionType, type Compressor, type Logger } from "@msg/core";
-import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_FRAME_SIZE, DEFAULT_MIN_COMPRESS_SIZE } from "@msg/wire";
+import { CompressionType, type Compressor, ErrorCode, type Logger, MsgError } from "@msg/core";
+import {
+  DEFAULT_MAX_DECOMPRESSED_SIZE,
+  DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MIN_COMPRESS_SIZE,
+  shouldCompress,
+} from "@msg/wire";
 
 /** Per-message compression and the limits on what peers may send. */
 export interface CompressionOptions {
@@ -10,7 +15,11 @@ export interface CompressionOptions {
   compressor?: Compressor;
   /** Only payloads strictly larger than this many bytes are compressed. Default 8192 (as msg-rs). */
   minCompressSize?: number;
-  /** Largest payload a peer's frame may declare, in bytes; larger closes that connection. Default 16 MiB. */
+  /**
+   * Largest payload a frame may carry, in bytes (after compression). A peer's frame declaring more
+   * closes that connection; a payload of ours over it is refused at once with `frame_too_large`
+   * (a peer with the same limit would close the connection on it). Default 16 MiB.
+   */
   maxFrameSize?: number;
   /** Largest size a payload may decompress to, in bytes; larger fails that message. Default 64 MiB. */
   maxDecompressedSize?: number;
@@ -32,6 +41,11 @@ export function resolveCompression(options: CompressionOptions): ResolvedCompres
   };
 }
 
+/** True when a payload of `length` bytes goes out compressed: a compressor is set and wire's threshold says so. */
+export function compresses(compression: ResolvedCompression, length: number): boolean {
+  return compression.compressor !== undefined && shouldCompress(length, compression.minCompressSize);
+}
+
 /** A payload ready for the wire: its bytes and the compression id to put in the header. */
 export interface WirePayload {
   type: number;
@@ -49,7 +63,7 @@ export function prepareOutgoing(
   log: Logger,
 ): WirePayload | Promise<WirePayload> {
   const { compressor } = compression;
-  if (!compressor || payload.byteLength <= compression.minCompressSize) {
+  if (!compressor || !compresses(compression, payload.byteLength)) {
     return { type: CompressionType.None, data: payload };
   }
   const fallback = (error: unknown): WirePayload => {
@@ -63,6 +77,23 @@ export function prepareOutgoing(
   } catch (error) {
     return fallback(error);
   }
+}
+
+/**
+ * The `frame_too_large` error for an outgoing payload of `size` bytes over the socket's own
+ * `maxFrameSize`, or undefined when it fits. `what` names it: "request", "response", "message".
+ */
+export function oversizeError(
+  what: string,
+  size: number,
+  compression: ResolvedCompression,
+): MsgError | undefined {
+  const limit = compression.maxFrameSize;
+  if (size <= limit) return undefined;
+  return new MsgError(
+    ErrorCode.FrameTooLarge,
+    `${what} payload of ${size} bytes is over maxFrameSize (${limit} bytes): a peer with that limit would close the connection`,
+  );
 }
 
 /** Accepts strings (UTF-8) and any byte view as payloads. */

@@ -1,5 +1,6 @@
 import {
   Backoff,
+  type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
   ErrorCode,
@@ -28,7 +29,8 @@ export interface ReconnectOptions {
 
 export interface DialerEvents {
   connected(connection: Connection): void;
-  reconnectScheduled(delayMs: number, attempt: number): void;
+  /** `error` is why: the failed attempt, or the broken connection (undefined after a clean close). */
+  reconnectScheduled(delayMs: number, attempt: number, error: MsgError | undefined): void;
   hookFailed(error: MsgError): void;
   authRejected(error: MsgError): void;
   gaveUp(error: MsgError): void;
@@ -37,8 +39,8 @@ export interface DialerEvents {
 /**
  * Keeps one client connection to one address alive: connects (first attempt immediate), runs the
  * client hook, hands the ready connection to its owner, and after every failure or disconnect tries
- * again with capped, jittered exponential backoff. A rejected token stops the retries: sending the same
- * token again cannot succeed.
+ * again with capped, jittered exponential backoff. A rejected token stops the retries (sending the same
+ * token again cannot succeed), and so does a transport whose library is not installed.
  *
  * The owner reports the end of a connection with `disconnected()`.
  */
@@ -56,6 +58,8 @@ export class Dialer {
   #connection: Connection | undefined;
   #connectedAt = 0;
   #lastError: MsgError | undefined;
+  #failedAttempts = 0;
+  #lastAttemptError: MsgError | undefined;
 
   constructor(params: {
     transport: Transport;
@@ -83,6 +87,17 @@ export class Dialer {
 
   get stopped(): boolean {
     return this.#stop.signal.aborted;
+  }
+
+  /** Failed attempts in a row since the last success, and the last attempt's error. */
+  attemptStats(): ConnectAttemptStats {
+    const error = this.#lastAttemptError;
+    if (!error) return { failedConnectAttempts: this.#failedAttempts };
+    const cause = (error.cause as { code?: unknown } | undefined)?.code;
+    return {
+      failedConnectAttempts: this.#failedAttempts,
+      lastConnectError: { code: typeof cause === "string" ? cause : error.code, message: error.message },
+    };
   }
 
   start(): void {
@@ -115,8 +130,10 @@ export class Dialer {
       connection = await this.#transport.connect(this.address, { signal: this.#stop.signal });
     } catch (error) {
       if (this.stopped) return;
-      this.#lastError = toMsgError(error, ErrorCode.ConnectFailed, `connect to ${this.address}`);
-      this.#log.debug("connect failed", { address: this.address, error: this.#lastError.message });
+      const failure = toMsgError(error, ErrorCode.ConnectFailed, `connect to ${this.address}`);
+      this.#attemptFailed(failure);
+      this.#log.debug("connect failed", { address: this.address, error: failure.message });
+      if (failure.code === ErrorCode.TransportUnavailable) return this.#giveUp(failure); // cannot improve
       return this.#scheduleRetry();
     }
     if (this.stopped) return connection.destroy();
@@ -126,13 +143,12 @@ export class Dialer {
       } catch (error) {
         if (this.stopped) return;
         const failure = toMsgError(error, ErrorCode.HookFailed);
+        this.#attemptFailed(failure);
         if (failure.code === ErrorCode.AuthRejected) {
           this.#log.warn("authentication rejected", { address: this.address });
           this.#events.authRejected(failure);
-          this.#stop.abort(failure);
-          return this.#events.gaveUp(failure);
+          return this.#giveUp(failure);
         }
-        this.#lastError = failure;
         this.#events.hookFailed(failure);
         return this.#scheduleRetry();
       }
@@ -140,7 +156,19 @@ export class Dialer {
     }
     this.#connection = connection;
     this.#connectedAt = Date.now();
+    this.#failedAttempts = 0;
     this.#events.connected(connection);
+  }
+
+  #giveUp(error: MsgError): void {
+    this.#stop.abort(error);
+    this.#events.gaveUp(error);
+  }
+
+  #attemptFailed(error: MsgError): void {
+    this.#lastError = error;
+    this.#lastAttemptError = error;
+    this.#failedAttempts++;
   }
 
   #scheduleRetry(): void {
@@ -151,11 +179,10 @@ export class Dialer {
         `gave up on ${this.address} after ${this.#backoff.attempts} retries${this.#lastError ? `: ${this.#lastError.message}` : ""}`,
         { cause: this.#lastError },
       );
-      this.#stop.abort(error);
-      this.#events.gaveUp(error);
+      this.#giveUp(error);
       return;
     }
-    this.#events.reconnectScheduled(delay, this.#backoff.attempts);
+    this.#events.reconnectScheduled(delay, this.#backoff.attempts, this.#lastError);
     this.#timer = setTimeout(() => void this.#attempt(), delay);
   }
 }

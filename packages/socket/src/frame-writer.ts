@@ -118,7 +118,10 @@ export class FrameWriter {
   #reserve(headerSize: number, payloadSize: number): number {
     const inline = payloadSize < ZERO_COPY_THRESHOLD ? payloadSize : 0;
     if (this.#batchUsed + headerSize + inline > this.#batch.byteLength) {
+      // Hand the full batch over now: held back until the turn's end, a burst of publishes in one
+      // turn would pile up here unbounded, never seeing the transport push back.
       this.#sealBatch();
+      this.#drainBacklog();
       if (headerSize + inline > this.#batch.byteLength) this.#batch = Buffer.allocUnsafe(headerSize + inline);
     }
     if (this.#batchUsed === 0 && this.#backlogBytes === 0) this.#firstPendingAt = monotonicMicros();

@@ -10,6 +10,7 @@ export {
   tokenListServerHook,
   tokenServerHook,
 } from "./hooks/token.js";
+export { DEFAULT_MAX_PARTIAL_FRAME_BYTES, type InboundOptions } from "./inbound.js";
 export { WRITE_PROFILES, type WriteBufferOptions, type WriteProfile } from "./options.js";
 export {
   type FullQueuePolicy,

@@ -9,17 +9,27 @@
  * granularity, so the linger here is measured across event-loop turns instead.)
  */
 export interface WriteBufferOptions {
-  /** Bytes buffered before a flush is forced. Default 65536 (the `balanced` profile). */
+  /** Bytes buffered before a flush is forced, 1024 to 1 GiB. Default 65536 (the `balanced` profile). */
   writeBufferSize?: number;
-  /** Longest extra wait, in microseconds, while frames keep arriving. Default 0 (`balanced`). */
+  /** Longest extra wait, in microseconds (0 to 1000000), while frames keep arriving. Default 0 (`balanced`). */
   writeBufferLinger?: number;
   /** A preset for both (overridden by the explicit options above). Default `balanced`. */
   writeProfile?: WriteProfile;
 }
 
+/** A preset for `writeBufferSize` and `writeBufferLinger`: `latency`, `balanced` (the default) or `throughput`. */
 export type WriteProfile = "latency" | "balanced" | "throughput";
 
-export const WRITE_PROFILES: Record<WriteProfile, { writeBufferSize: number; writeBufferLinger: number }> = {
+/** The values each {@link WriteProfile} stands for. */
+export const WRITE_PROFILES: Record<
+  WriteProfile,
+  {
+    /** Bytes buffered before a flush is forced. */
+    writeBufferSize: number;
+    /** Longest extra wait, in microseconds, while frames keep arriving. */
+    writeBufferLinger: number;
+  }
+> = {
   latency: { writeBufferSize: 8 * 1024, writeBufferLinger: 0 },
   balanced: { writeBufferSize: 64 * 1024, writeBufferLinger: 0 },
   throughput: { writeBufferSize: 256 * 1024, writeBufferLinger: 200 },

@@ -6,18 +6,18 @@ import {
   type MsgError,
   type Transport,
   type TransportControl,
-  toMsgError,
 } from "@msg/core";
 import { type AcceptOptions, Acceptor } from "./acceptor.js";
 import type { SocketEvents } from "./events.js";
 import { FrameWriter } from "./frame-writer.js";
 import { closeGracefully, closeSignal } from "./graceful-close.js";
 import { tokenListServerHook } from "./hooks/token.js";
+import { type InboundDecoder, type InboundFrames, InboundGuard, type InboundOptions } from "./inbound.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "./options.js";
 import { closedError, msgError } from "./util.js";
 
 /** Options every binding socket (Rep, Pub) shares. */
-export interface ServerOptions extends AcceptOptions, WriteBufferOptions {
+export interface ServerOptions extends AcceptOptions, WriteBufferOptions, InboundOptions {
   /** Runs on every accepted connection before the socket protocol (authentication, ...). Default none. */
   hook?: ConnectionHook;
   /** Shorthand for `hook: tokenListServerHook(authTokens)`: accept peers presenting any of these tokens. */
@@ -37,8 +37,10 @@ export interface ServerSession {
 export interface SessionFactory<S extends ServerSession> {
   /** Builds the session around the shared parts. */
   open(base: ServerSession): S;
-  /** Feeds received bytes to the session's decoder; throws a MsgError for invalid input. */
-  receive(session: S, chunk: Uint8Array): void;
+  /** The session's frame decoder, which the core feeds (and whose bad input it handles). */
+  decoder(session: S): InboundDecoder;
+  /** Counts `bytes` received on the session, before they are decoded. */
+  received?(session: S, bytes: number): void;
   /** Called when the session's writer has handed everything to a transport that had pushed back. */
   drained?(session: S): void;
   /** Called after the session's connection has closed and it left the session set. */
@@ -50,7 +52,8 @@ type Fire = <K extends keyof SocketEvents & string>(event: K, payload: SocketEve
 /**
  * The connection management a binding socket (Rep, Pub) delegates to: bind and control, admission
  * through the Acceptor, one session per connection with its FrameWriter, the wiring of connection
- * events, the counting of refused and misbehaving peers, and a close that waits until every
+ * events, the decoding of what peers send (see InboundFrames: bad input, truncation, the socket-wide
+ * bound on incomplete frames), the counting of refused and misbehaving peers, and a close that waits until every
  * connection is released. The socket keeps only its protocol: what a session decodes and sends.
  */
 export class ServerCore<S extends ServerSession> {
@@ -58,11 +61,11 @@ export class ServerCore<S extends ServerSession> {
   readonly #factory: SessionFactory<S>;
   readonly #writeBuffer: { size: number; lingerUs: number };
   readonly #fire: Fire;
-  readonly #log: Logger;
   readonly #sessions = new Set<S>();
   /** The sessions as an array, for per-message loops (iterating a Set allocates an iterator). */
   #list: S[] = [];
-  readonly #connectionErrors: Record<string, number> = {};
+  readonly #inbound = new Map<S, InboundFrames>();
+  readonly #guard: InboundGuard;
   #localAddress: string | undefined;
   #closed = false;
 
@@ -76,8 +79,8 @@ export class ServerCore<S extends ServerSession> {
     const { options } = params;
     this.#factory = params.factory;
     this.#fire = params.fire;
-    this.#log = params.log;
     this.#writeBuffer = resolveWriteBuffer(options);
+    this.#guard = new InboundGuard(options, params.fire, params.log);
     const hook = options.hook ?? (options.authTokens ? tokenListServerHook(options.authTokens) : undefined);
     this.#acceptor = new Acceptor({
       transport: params.transport,
@@ -101,7 +104,7 @@ export class ServerCore<S extends ServerSession> {
   }
 
   get connectionErrors(): Record<string, number> {
-    return { ...this.#connectionErrors };
+    return this.#guard.faults.counts;
   }
 
   async bind(address: string): Promise<string> {
@@ -121,13 +124,14 @@ export class ServerCore<S extends ServerSession> {
 
   /** Closes a misbehaving peer's connection, counting and reporting why. */
   dropPeer(session: S, error: MsgError): void {
-    this.#count(error.code);
-    this.#log.warn("peer sent invalid data; closing its connection", {
-      address: session.connection.remoteAddress,
-      error: error.message,
-    });
-    this.#fire("peerError", { address: session.connection.remoteAddress, error });
-    session.connection.destroy(error);
+    const inbound = this.#inbound.get(session);
+    if (inbound) inbound.fail(error);
+    else this.#guard.faults.drop(session.connection, error);
+  }
+
+  /** Counts a peer's bad input that did not cost it its connection (a refused control frame). */
+  countPeerError(code: string): void {
+    this.#guard.faults.count(code);
   }
 
   /** Refuses new connections from now on and stops listening. */
@@ -157,20 +161,22 @@ export class ServerCore<S extends ServerSession> {
     });
     this.#sessions.add(session);
     this.#list = [...this.#sessions];
+    const inbound = this.#guard.open(factory.decoder(session), connection);
+    this.#inbound.set(session, inbound);
     connection.setHandler({
       onData: (chunk) => {
-        try {
-          this.#factory.receive(session, chunk);
-        } catch (error) {
-          this.dropPeer(session, toMsgError(error, ErrorCode.MalformedFrame));
-        }
+        factory.received?.(session, chunk.byteLength);
+        inbound.push(chunk);
       },
       onDrain: () => session.writer.handleDrain(),
       onEnd: () => {
+        inbound.end(this.#closed);
         session.writer.flush();
         connection.end();
       },
       onClose: (error) => {
+        inbound.closed(this.#closed);
+        this.#inbound.delete(session);
         session.closed = true;
         session.writer.close();
         this.#sessions.delete(session);
@@ -185,13 +191,9 @@ export class ServerCore<S extends ServerSession> {
   }
 
   #refused(address: string, error: MsgError): void {
-    this.#count(error.code);
+    this.#guard.faults.count(error.code);
     if (error.code === ErrorCode.AuthRejected) this.#fire("authRejected", { address });
     else if (error.code === ErrorCode.HookFailed) this.#fire("hookFailed", { address, error });
     else this.#fire("peerError", { address, error });
-  }
-
-  #count(code: string): void {
-    this.#connectionErrors[code] = (this.#connectionErrors[code] ?? 0) + 1;
   }
 }

@@ -12,7 +12,7 @@ export function closedError(): MsgError {
 const PING = Buffer.from("PING");
 const PONG = Buffer.from("PONG");
 
-/** The health-check request: a raw payload of exactly the ASCII bytes `PING` (PROTOCOL §2). */
+/** The health-check request: a raw payload of exactly the ASCII bytes `PING` (docs/protocol.md, "Health check"). */
 export function isPing(payload: Uint8Array): boolean {
   return payload.byteLength === 4 && PING.equals(payload);
 }

@@ -2,8 +2,8 @@ import type { Connection, Transport } from "@msg/core";
 import { withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { describe, expect, it } from "vitest";
-import { PubSocket, RepSocket, ReqSocket, SubSocket } from "../src/index.js";
-import { echo, useCleanup } from "./support/sockets.js";
+import { PubSocket, RepSocket, ReqSocket } from "../src/index.js";
+import { echo, subscribedSub, useCleanup } from "./support/sockets.js";
 
 /** A TCP transport that counts the writes every connection it makes or accepts hands to the OS. */
 function countingTransport(): { transport: Transport; writes: () => number } {
@@ -38,12 +38,7 @@ describe("write batching", () => {
   it("a burst of 1000 small published messages leaves in a handful of writes", async () => {
     const { transport, writes } = countingTransport();
     const pub = track(new PubSocket(transport));
-    const address = await pub.bind("127.0.0.1:0");
-    const sub = track(new SubSocket(new TcpTransport()));
-    const subscribed = new Promise((resolve) => pub.once("subscribed", resolve));
-    await sub.subscribe("burst");
-    void sub.connect(address);
-    await withTimeout(subscribed, 5000, "subscription");
+    const sub = await subscribedSub(track, pub, "burst");
     const before = writes();
     for (let i = 0; i < 1000; i++) pub.publish("burst", `message ${i}`);
     let received = 0;
@@ -69,5 +64,28 @@ describe("write batching", () => {
     const lone = writes();
     await withTimeout(req.request("alone"), 1000, "a lone request answered promptly");
     expect(writes() - lone).toBe(1);
+  });
+
+  it.each([
+    { linger: 0, expected: "one write per turn" },
+    { linger: 1_000_000, expected: "one write for all turns" },
+  ])("writeBufferLinger $linger: frames arriving over 10 turns leave in $expected", async ({ linger }) => {
+    const { transport, writes } = countingTransport();
+    const pub = track(new PubSocket(transport, { writeBufferLinger: linger }));
+    const sub = await subscribedSub(track, pub, "turns");
+    const before = writes();
+    // Two messages per event-loop turn: the flush at the end of each turn sees frames still arriving.
+    const turns = 10;
+    for (let turn = 0; turn < turns; turn++) {
+      pub.publish("turns", `a${turn}`);
+      pub.publish("turns", `b${turn}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    let received = 0;
+    for await (const _ of sub) if (++received === 2 * turns) break;
+    const used = writes() - before;
+    if (linger === 0) expect(used).toBeGreaterThanOrEqual(turns);
+    // Lingering, the batch waits while frames keep coming, and goes out once a turn brings none.
+    else expect(used).toBe(1);
   });
 });

@@ -3,7 +3,11 @@ import { ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { FrameWriter } from "../src/frame-writer.js";
 
-/** An in-memory connection whose write() reports backpressure while `full` is set. */
+/**
+ * An in-memory connection whose write() reports backpressure while `full` is set. It keeps the very
+ * chunks it is handed, as a real transport does, so a test can tell a copy from the caller's buffer
+ * (and a writer that reused a handed-off buffer would corrupt the decoded frames).
+ */
 function fakeConnection() {
   const chunks: Uint8Array[] = [];
   const state = { full: false };
@@ -13,7 +17,7 @@ function fakeConnection() {
     localAddress: "me",
     closed: false,
     write(chunk) {
-      chunks.push(Buffer.from(chunk));
+      chunks.push(chunk);
       return !state.full;
     },
     setHandler(_handler: ConnectionHandler | undefined) {},
@@ -86,5 +90,6 @@ describe("FrameWriter", () => {
     writer.writeReqRep(0, 1, big);
     await flushTick();
     expect(chunks.map((c) => c.byteLength)).toEqual([10, 100_000]);
+    expect(chunks[1]).toBe(big); // the caller's own buffer, not a copy of it
   });
 });

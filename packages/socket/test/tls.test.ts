@@ -1,9 +1,9 @@
 import { ErrorCode, isMsgError } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { TlsTransport } from "@msg/transport-tcp";
 import { describe, expect, it } from "vitest";
 import { RepSocket, ReqSocket } from "../src/index.js";
-import { echo, rejectionOf, useCleanup } from "./support/sockets.js";
+import { echo, useCleanup } from "./support/sockets.js";
 import { pki } from "./support/transports.js";
 
 describe("Req/Rep over TLS: mutual TLS and certificate rotation", () => {

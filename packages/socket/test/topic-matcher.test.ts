@@ -13,7 +13,7 @@ function expectMatches(matcher: TopicMatcher, yes: string[], no: string[]): void
   expect(no.filter((topic) => matcher.matches(topic))).toEqual([]);
 }
 
-describe("TopicMatcher: NATS semantics (SEMANTICS.md §3 Pub)", () => {
+describe("TopicMatcher: NATS semantics (docs/pubsub.md, Topics and patterns)", () => {
   it("matches an exact pattern token by token, nothing longer, shorter or similar", () => {
     expectMatches(
       matcherOf("foo.bar"),

@@ -10,7 +10,7 @@ import {
   StreamConnection,
   type Transport,
 } from "@msg/core";
-import type { IpcTransportOptions } from "./options.js";
+import { type IpcTransportOptions, validateIpcOptions } from "./options.js";
 import { checkSocketPath, clearStaleSocket, removeOwnSocket } from "./socket-file.js";
 
 /** How long bind waits to learn whether an existing socket file has a live server behind it. */
@@ -29,6 +29,7 @@ export class IpcTransport implements Transport {
   readonly #maxPending: number;
 
   constructor(options: IpcTransportOptions = {}) {
+    validateIpcOptions(options);
     this.#mode = options.mode;
     this.#connectTimeout = options.connectTimeout ?? 10_000;
     this.#maxPending = options.maxPendingConnections ?? 1024;

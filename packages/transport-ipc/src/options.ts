@@ -1,3 +1,5 @@
+import { checkInteger, MAX_TIMER_MS } from "@msg/core";
+
 /** Options of {@link IpcTransport}. */
 export interface IpcTransportOptions {
   /**
@@ -13,4 +15,11 @@ export interface IpcTransportOptions {
    * connections are closed at once and counted in the listener's `stats().refusedFull`. Default 1024.
    */
   maxPendingConnections?: number;
+}
+
+/** Throws MsgError `invalid_argument` naming an option out of range. */
+export function validateIpcOptions(options: IpcTransportOptions): void {
+  checkInteger("mode", options.mode, 0, 0o777);
+  checkInteger("connectTimeout", options.connectTimeout, 1, MAX_TIMER_MS);
+  checkInteger("maxPendingConnections", options.maxPendingConnections, 1);
 }

@@ -1,7 +1,7 @@
 import { transportComplianceSuite } from "@msg/core/compliance";
+import { TempPaths } from "@msg/core/testing";
 import { afterAll } from "vitest";
 import { IpcTransport } from "../src/index.js";
-import { TempPaths } from "./support.js";
 
 const paths = new TempPaths();
 afterAll(() => paths.removeAll());

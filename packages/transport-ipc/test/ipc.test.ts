@@ -4,10 +4,9 @@ import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Connection, ErrorCode, isMsgError, type NetListener, type PendingConnection } from "@msg/core";
-import { withTimeout } from "@msg/core/testing";
+import { rejectionOf, TempPaths, withTimeout } from "@msg/core/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { IpcTransport, type IpcTransportOptions } from "../src/index.js";
-import { TempPaths } from "./support.js";
 
 const paths = new TempPaths();
 const listeners: NetListener[] = [];
@@ -25,15 +24,6 @@ async function bind(path: string, options: IpcTransportOptions = {}): Promise<Ne
   const listener = await new IpcTransport(options).bind(path, (pending) => pendings.push(pending));
   listeners.push(listener);
   return listener;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: unknown) => error,
-  );
 }
 
 /** Leaves a socket file behind the way a crashed server does: a child binds it and is killed. */

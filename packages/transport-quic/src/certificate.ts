@@ -1,3 +1,5 @@
+import { importLibrary } from "./library/load.js";
+
 /** A certificate chain and its private key, both PEM. */
 export interface CertificateAndKey {
   cert: string;
@@ -6,10 +8,11 @@ export interface CertificateAndKey {
 
 /**
  * Generates a self-signed ECDSA P-256 certificate for `localhost`, as msg-rs does when its QUIC transport
- * starts. `selfsigned` is loaded on first use: a transport given its own certificate never loads it.
+ * starts. `selfsigned` (an optional dependency) is loaded on first use: a transport given its own
+ * certificate never loads it; without it, this fails with `transport_unavailable`.
  */
 export async function generateLocalhostCertificate(): Promise<CertificateAndKey> {
-  const { generate } = await import("selfsigned");
+  const { generate } = await importLibrary<typeof import("selfsigned")>("selfsigned");
   const pems = await generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",
     curve: "P-256",

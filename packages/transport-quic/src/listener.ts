@@ -1,12 +1,12 @@
 import {
   createLogger,
   ErrorCode,
+  formatEndpoint,
   type Listener,
   MsgError,
   type PendingConnection,
   type TransportControl,
 } from "@msg/core";
-import { formatAddress } from "./address.js";
 import {
   CloseCode,
   listenQuic,
@@ -87,9 +87,10 @@ export class QuicListener implements Listener {
 
   get localAddress(): string {
     const endpoint = this.#requireEndpoint();
-    return formatAddress(endpoint.host, endpoint.port);
+    return formatEndpoint(endpoint.host, endpoint.port);
   }
 
+  /** Counters of pending, open, accepted and refused connections since bind. */
   stats(): QuicListenerStats {
     return { pending: this.#pending.size, open: this.#accepted.size, ...this.#counts };
   }

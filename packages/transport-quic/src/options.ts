@@ -1,11 +1,11 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { checkInteger, ErrorCode, MAX_TIMER_MS, MsgError } from "@msg/core";
 
 /** PEM text, or PEM bytes. */
 export type Pem = string | Uint8Array;
 
 /**
  * Options of {@link QuicTransport}. One transport object serves both sides: the server options apply to
- * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (PROTOCOL §7).
+ * `bind`, the client options to `connect`. Every default interoperates with msg-rs 0.1.6 (docs/protocol.md, "QUIC").
  */
 export interface QuicTransportOptions {
   // --- Server (bind) ---
@@ -74,6 +74,13 @@ export interface QuicTransportOptions {
   initialMtu?: number;
   /** Size of each read from the QUIC stream, in bytes. Default 65536. */
   readChunkSize?: number;
+  /**
+   * Receive and send buffer of the UDP socket, in bytes (SO_RCVBUF / SO_SNDBUF). A QUIC sender bursts a
+   * congestion window of datagrams at once; with Linux's default 208 KiB buffer a busy receiver drops
+   * some (counted in `/proc/net/snmp` as `RcvbufErrors`), which quiche treats as congestion. The kernel
+   * caps the value at `net.core.rmem_max` / `wmem_max`. 0 keeps the system default. Default 4194304.
+   */
+  udpBufferSize?: number;
   /** Bytes buffered on the write side before `write` returns false. Default 65536. */
   writeHighWaterMark?: number;
   /**
@@ -86,22 +93,33 @@ export interface QuicTransportOptions {
 export type ResolvedQuicOptions = Required<Omit<QuicTransportOptions, "cert" | "key" | "ca" | "servername">> &
   Pick<QuicTransportOptions, "cert" | "key" | "ca" | "servername">;
 
+/** The default of each {@link QuicTransportOptions} option that has one. */
 export const quicDefaults = {
+  /** ms a handshaken connection may wait for its client's stream. */
   firstStreamTimeout: 60_000,
+  /** Connections that may wait for their stream at once. */
   maxPendingConnections: 256,
+  /** The client does not verify the server's certificate (as msg-rs). */
   verifyPeer: false,
+  /** ms a handshake may take. */
   handshakeTimeout: 10_000,
+  /** The ALPN protocol, as msg-rs. */
   alpn: "msg",
+  /** ms between keep-alive PINGs on an idle connection. */
   keepAliveInterval: 10_000,
+  /** ms of silence after which a connection closes. */
   idleTimeout: 300_000,
+  /** Largest UDP payload, in bytes. */
   initialMtu: 1460,
+  /** Bytes per read from the stream. */
   readChunkSize: 65_536,
+  /** SO_RCVBUF and SO_SNDBUF of the UDP socket, in bytes. */
+  udpBufferSize: 4_194_304,
+  /** Bytes buffered before `write()` returns false. */
   writeHighWaterMark: 65_536,
+  /** ms to wait for the peer to acknowledge our last bytes on close. */
   closeLinger: 2_000,
 } as const satisfies Partial<QuicTransportOptions>;
-
-/** setTimeout's largest delay; longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Applies defaults and checks ranges; throws a MsgError `invalid_argument`. */
 export function resolveQuicOptions(options: QuicTransportOptions = {}): ResolvedQuicOptions {
@@ -113,33 +131,22 @@ export function resolveQuicOptions(options: QuicTransportOptions = {}): Resolved
   if (resolved.alpn.length === 0 || Buffer.byteLength(resolved.alpn) > 255) {
     throw fail("`alpn` must be 1 to 255 bytes");
   }
-  checkInteger(resolved.keepAliveInterval, "keepAliveInterval", 0, fail);
-  checkInteger(resolved.idleTimeout, "idleTimeout", 0, fail);
+  checkInteger("keepAliveInterval", resolved.keepAliveInterval, 0);
+  checkInteger("idleTimeout", resolved.idleTimeout, 0);
   if (resolved.idleTimeout > 0 && resolved.keepAliveInterval >= resolved.idleTimeout) {
     throw fail("`keepAliveInterval` must be below `idleTimeout`");
   }
-  checkInteger(resolved.initialMtu, "initialMtu", 1200, fail, 65527);
-  checkInteger(resolved.readChunkSize, "readChunkSize", 1, fail);
-  checkInteger(resolved.writeHighWaterMark, "writeHighWaterMark", 1, fail);
-  checkInteger(resolved.handshakeTimeout, "handshakeTimeout", 1, fail, MAX_TIMER_MS);
-  checkInteger(resolved.closeLinger, "closeLinger", 0, fail, MAX_TIMER_MS);
-  checkInteger(resolved.maxPendingConnections, "maxPendingConnections", 1, fail);
+  checkInteger("initialMtu", resolved.initialMtu, 1200, 65527);
+  checkInteger("readChunkSize", resolved.readChunkSize, 1);
+  checkInteger("udpBufferSize", resolved.udpBufferSize, 0, 2 ** 31 - 1);
+  checkInteger("writeHighWaterMark", resolved.writeHighWaterMark, 1);
+  checkInteger("handshakeTimeout", resolved.handshakeTimeout, 1, MAX_TIMER_MS);
+  checkInteger("closeLinger", resolved.closeLinger, 0, MAX_TIMER_MS);
+  checkInteger("maxPendingConnections", resolved.maxPendingConnections, 1);
   if (resolved.firstStreamTimeout !== Number.POSITIVE_INFINITY) {
-    checkInteger(resolved.firstStreamTimeout, "firstStreamTimeout", 1, fail, MAX_TIMER_MS);
+    checkInteger("firstStreamTimeout", resolved.firstStreamTimeout, 1, MAX_TIMER_MS);
   }
   return resolved;
-}
-
-function checkInteger(
-  value: number,
-  name: string,
-  min: number,
-  fail: (why: string) => MsgError,
-  max = Number.MAX_SAFE_INTEGER,
-): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fail(`\`${name}\` must be an integer from ${min} to ${max}, got ${value}`);
-  }
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

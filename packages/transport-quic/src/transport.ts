@@ -6,9 +6,10 @@ import {
   MsgError,
   type PendingConnection,
   parseHostPort,
+  resolveHost,
   type Transport,
 } from "@msg/core";
-import { resolveHost, sourceAddressFor } from "./address.js";
+import { sourceAddressFor } from "./address.js";
 import { generateLocalhostCertificate } from "./certificate.js";
 import { createQuicConnection, QUIC } from "./connection.js";
 import { connectQuic } from "./library/index.js";

@@ -1,18 +1,6 @@
-import { createSocket } from "node:dgram";
 import { transportComplianceSuite } from "@msg/core/compliance";
+import { freeUdpPort } from "@msg/core/testing";
 import { QuicTransport } from "../src/index.js";
-
-/** A UDP port nothing listens on: bound, noted, released. */
-async function freeUdpPort(host: string): Promise<number> {
-  const socket = createSocket(host.includes(":") ? "udp6" : "udp4");
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(0, host, () => resolve());
-  });
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 for (const [family, host, bracketed] of [
   ["IPv4", "127.0.0.1", "127.0.0.1"],

@@ -1,16 +1,16 @@
+import dgram from "node:dgram";
+import { readFileSync } from "node:fs";
 import { isMsgError } from "@msg/core";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { generateTestPki, Reader, Resources, rejectionOf } from "@msg/core/testing";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { QuicTransport } from "../src/index.js";
-import { createTestPki, type TestPki } from "./certificates.js";
-import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
+import { bindQueue, testTransport } from "./helpers.js";
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
 
-let pki: TestPki;
-beforeAll(async () => {
-  pki = await createTestPki();
-});
+/** One throwaway PKI for these tests (generated with openssl, never committed). */
+const pki = generateTestPki();
 
 /** Connects, sends `ping`, and checks the server received it over the accepted connection. */
 async function roundTrip(server: QuicTransport, client: QuicTransport, bindAddress = "127.0.0.1:0") {
@@ -27,10 +27,7 @@ async function roundTrip(server: QuicTransport, client: QuicTransport, bindAddre
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<MsgErrorLike> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
+  const error = await rejectionOf(promise);
   expect(isMsgError(error), `expected a MsgError ${code}, got ${String(error)}`).toBe(true);
   expect((error as MsgErrorLike).code).toBe(code);
   return error as MsgErrorLike;
@@ -62,10 +59,17 @@ describe("QUIC handshake", () => {
   it("resolves host names for bind and connect", async () => {
     const transport = testTransport();
     const bound = await bindQueue(transport, resources, "localhost:0");
+    // Bound to what `localhost` resolves to, reported as an address rather than the name.
+    expect(bound.listener.localAddress).toMatch(/^(127\.0\.0\.1|\[::1\]):\d+$/);
     const port = Number(bound.listener.localAddress.split(":").pop());
     const connection = resources.connection(await transport.connect(`localhost:${port}`));
+    expect(connection.remoteAddress).toBe(bound.listener.localAddress);
     connection.write(Buffer.from("x"));
-    await bound.next();
+    const accepted = await bound.next();
+    const reader = new Reader(accepted);
+    await reader.untilLength(1);
+    expect(reader.text()).toBe("x");
+    expect(accepted.remoteAddress).toBe(connection.localAddress);
   });
 
   it("reports IPv4 peers of a dual-stack listener in IPv4 form", async () => {
@@ -93,11 +97,11 @@ describe("QUIC handshake", () => {
   });
 
   it("does not verify the server by default, even with an untrusted certificate", async () => {
-    await roundTrip(testTransport({ ...pki.other }), testTransport());
+    await roundTrip(testTransport({ ...pki.otherName }), testTransport());
   });
 
   it("verifies the server against a custom CA when verifyPeer is on", async () => {
-    const server = testTransport({ ...pki.localhost });
+    const server = testTransport({ ...pki.server });
     const client = testTransport({ verifyPeer: true, ca: pki.ca });
     await roundTrip(server, client);
   });
@@ -112,7 +116,7 @@ describe("QUIC handshake", () => {
   });
 
   it("refuses a certificate for another name, and accepts it with the right servername", async () => {
-    const bound = await bindQueue(testTransport({ ...pki.other }), resources);
+    const bound = await bindQueue(testTransport({ ...pki.otherName }), resources);
     await expectCode(
       refusing({ verifyPeer: true, ca: pki.ca }).connect(bound.listener.localAddress),
       "handshake_failed",
@@ -120,7 +124,9 @@ describe("QUIC handshake", () => {
     const client = testTransport({ verifyPeer: true, ca: pki.ca, servername: "other.example" });
     const connection = resources.connection(await client.connect(bound.listener.localAddress));
     connection.write(Buffer.from("x"));
-    await bound.next();
+    const accepted = new Reader(await bound.next());
+    await accepted.untilLength(1);
+    expect(accepted.text()).toBe("x");
   });
 
   it("swaps the certificate for new handshakes with quic.setCertificates", async () => {
@@ -131,10 +137,12 @@ describe("QUIC handshake", () => {
     before.write(Buffer.from("a"));
     const beforeAccepted = new Reader(await bound.next());
 
-    await bound.listener.control({ type: "quic.setCertificates", ...pki.localhost });
+    await bound.listener.control({ type: "quic.setCertificates", ...pki.server });
     const after = resources.connection(await verifying.connect(bound.listener.localAddress));
     after.write(Buffer.from("b"));
-    await bound.next();
+    const afterAccepted = new Reader(await bound.next());
+    await afterAccepted.untilLength(1);
+    expect(afterAccepted.text()).toBe("b");
     // The connection made before the swap is untouched.
     before.write(Buffer.from("c"));
     await beforeAccepted.untilLength(2);
@@ -191,6 +199,26 @@ describe("QUIC connect and bind errors", () => {
     );
   });
 
+  it("sizes both UDP sockets' buffers to udpBufferSize; 0 leaves the system's", async () => {
+    const sized = vi.spyOn(dgram.Socket.prototype, "setRecvBufferSize");
+    try {
+      const transport = testTransport({ udpBufferSize: 1 << 20 });
+      await roundTrip(transport, transport);
+      // Server socket at bind, client socket at connect. Linux caps the size at rmem_max, then doubles it.
+      expect(sized.mock.calls).toEqual([[1 << 20], [1 << 20]]);
+      const rmemMax = Number(readFileSync("/proc/sys/net/core/rmem_max", "utf8"));
+      for (const socket of sized.mock.contexts as dgram.Socket[]) {
+        expect(socket.getRecvBufferSize()).toBe(2 * Math.min(1 << 20, rmemMax));
+      }
+      sized.mockClear();
+      const untouched = testTransport({ udpBufferSize: 0 });
+      await roundTrip(untouched, untouched);
+      expect(sized).not.toHaveBeenCalled();
+    } finally {
+      sized.mockRestore();
+    }
+  });
+
   it("rejects out-of-range options with invalid_argument", () => {
     const invalid = [
       { keepAliveInterval: 20_000, idleTimeout: 10_000 },
@@ -199,6 +227,8 @@ describe("QUIC connect and bind errors", () => {
       { alpn: "" },
       { handshakeTimeout: 0 },
       { maxPendingConnections: 0 },
+      { udpBufferSize: -1 },
+      { udpBufferSize: 1.5 },
     ];
     for (const options of invalid) {
       expect(() => new QuicTransport(options), JSON.stringify(options)).toThrowError(

@@ -1,8 +1,8 @@
 import { isMsgError, type PendingConnection } from "@msg/core";
-import { waitFor, withTimeout } from "@msg/core/testing";
+import { Reader, Resources, rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import type { QuicTransportOptions } from "../src/index.js";
-import { bindQueue, Reader, Resources, testTransport } from "./helpers.js";
+import { bindQueue, testTransport } from "./helpers.js";
 
 const resources = new Resources();
 afterEach(() => resources.closeAll());
@@ -14,16 +14,8 @@ async function setup(options: QuicTransportOptions = {}) {
   return { transport, server, listener: server.listener, connect };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return withTimeout(
-    promise.then(
-      () => new Error("expected a rejection"),
-      (error: unknown) => error,
-    ),
-    10_000,
-    "a rejection",
-  );
-}
+/** The error `promise` rejects with, waited for at most 10 s. */
+const rejection = (promise: Promise<unknown>) => withTimeout(rejectionOf(promise), 10_000, "a rejection");
 
 describe("QUIC listener", () => {
   it("offers a connection as soon as its handshake completes; accept() waits for the stream", async () => {

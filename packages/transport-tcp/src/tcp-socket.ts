@@ -1,19 +1,20 @@
-import { lookup } from "node:dns/promises";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   type Connection,
   connectNet,
   ErrorCode,
+  formatEndpoint,
   isMsgError,
   MsgError,
   NetListener,
   type PendingConnection,
   parseHostPort,
+  resolveHost,
   StreamConnection,
   type TransportControl,
 } from "@msg/core";
-import { endpointsOf, formatEndpoint } from "./endpoints.js";
+import { endpointsOf } from "./endpoints.js";
 import { readKernelTcpStats } from "./kernel-stats.js";
 import type { ResolvedTcpOptions } from "./options.js";
 
@@ -27,7 +28,7 @@ export interface BindTcpParams {
   /** Makes the Connection from an accepted, tuned socket (TCP: wrap; TLS: handshake, then wrap). */
   upgrade: (socket: Socket, remoteAddress: string) => Promise<Connection>;
   control?: (message: TransportControl) => Promise<void>;
-  /** Resolves the host to the addresses to try, in order. Default: every address `dns.lookup` returns. */
+  /** Resolves the host to the addresses to try, in order. Default: `resolveHost` from @msg/core. */
   lookup?: (host: string) => Promise<string[]>;
 }
 
@@ -38,7 +39,8 @@ export interface BindTcpParams {
  */
 export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
   const { host, port } = parseHostPort(params.address);
-  const candidates = await (params.lookup ?? lookupAll)(host).catch((error: NodeJS.ErrnoException) => {
+  const candidates = await (params.lookup ?? resolveHost)(host).catch((error: NodeJS.ErrnoException) => {
+    if (isMsgError(error, ErrorCode.InvalidAddress)) throw error;
     throw new MsgError(
       ErrorCode.InvalidAddress,
       `${params.transport}: cannot resolve ${params.address}: ${error.code ?? error.message}`,
@@ -75,11 +77,6 @@ export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
     }
   }
   throw new MsgError(ErrorCode.BindFailed, failures.join("; "));
-}
-
-async function lookupAll(host: string): Promise<string[]> {
-  const addresses = await lookup(host, { all: true, verbatim: true });
-  return addresses.map((entry) => entry.address);
 }
 
 /**

@@ -1,8 +1,10 @@
+import { checkBoolean, checkInteger, checkOneOf, MAX_TIMER_MS, optionError } from "@msg/core";
 import type { TcpTransportOptions } from "./options.js";
 
 /** PEM text, as a string or a Buffer; lists hold several certificates or keys. */
 export type Pem = string | Buffer | Array<string | Buffer>;
 
+/** A TLS protocol version msg allows. */
 export type TlsVersion = "TLSv1.2" | "TLSv1.3";
 
 /**
@@ -43,4 +45,33 @@ export interface TlsTransportOptions extends TcpTransportOptions {
   minVersion?: TlsVersion | undefined;
   /** Highest protocol version offered. Default "TLSv1.3". */
   maxVersion?: TlsVersion | undefined;
+}
+
+const TLS_VERSIONS: readonly TlsVersion[] = ["TLSv1.2", "TLSv1.3"];
+
+/** Checks the TLS options (the TCP ones are checked by resolveTcpOptions); throws `invalid_argument`. */
+export function validateTlsOptions(options: TlsTransportOptions): void {
+  checkPem("cert", options.cert);
+  checkPem("key", options.key);
+  checkPem("ca", options.ca);
+  checkBoolean("requireClientCert", options.requireClientCert);
+  if (options.servername !== undefined && typeof options.servername !== "string") {
+    throw optionError("servername", "a string", options.servername);
+  }
+  checkBoolean("rejectUnauthorized", options.rejectUnauthorized);
+  checkInteger("handshakeTimeout", options.handshakeTimeout, 1, MAX_TIMER_MS);
+  checkInteger("confirmTimeout", options.confirmTimeout, 0, MAX_TIMER_MS);
+  checkOneOf("minVersion", options.minVersion, TLS_VERSIONS);
+  checkOneOf("maxVersion", options.maxVersion, TLS_VERSIONS);
+  if (options.minVersion === "TLSv1.3" && options.maxVersion === "TLSv1.2") {
+    throw optionError("minVersion", "at most `maxVersion`", options.minVersion);
+  }
+}
+
+function checkPem(name: string, value: unknown): void {
+  if (value === undefined) return;
+  const isPem = (item: unknown) => typeof item === "string" || Buffer.isBuffer(item);
+  if (!(isPem(value) || (Array.isArray(value) && value.every(isPem)))) {
+    throw optionError(name, "PEM text: a string, a Buffer, or an array of them", value);
+  }
 }

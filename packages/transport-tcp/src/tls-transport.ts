@@ -10,7 +10,7 @@ import {
 import { type ResolvedTcpOptions, resolveTcpOptions } from "./options.js";
 import { bindTcp, connectTcp, wrapTcp } from "./tcp-socket.js";
 import { TlsClientSide } from "./tls-client.js";
-import type { TlsTransportOptions } from "./tls-options.js";
+import { type TlsTransportOptions, validateTlsOptions } from "./tls-options.js";
 import { TlsServerSide } from "./tls-server.js";
 
 /**
@@ -25,6 +25,7 @@ export class TlsTransport implements Transport {
   readonly #client: TlsClientSide;
 
   constructor(options: TlsTransportOptions = {}) {
+    validateTlsOptions(options);
     this.#options = options;
     this.#tcp = resolveTcpOptions(options);
     this.#client = new TlsClientSide(options);

@@ -1,7 +1,7 @@
 import type { Connection } from "@msg/core";
+import { Incoming, Resources } from "@msg/core/testing";
 import { afterEach, expect, it, vi } from "vitest";
 import { TcpTransport } from "../src/index.js";
-import { Incoming, Resources } from "./support.js";
 
 /** Counts reads of the kernel's TCP tables, passing them through to the real file system. */
 const tableReads = vi.hoisted(() => ({ count: 0 }));
@@ -18,7 +18,7 @@ const resources = new Resources();
 const incoming = new Incoming();
 afterEach(async () => {
   incoming.rejectAll();
-  await resources.cleanup();
+  await resources.closeAll();
 });
 
 it("stats() calls made in one synchronous turn share one read of the kernel table", async () => {

@@ -1,6 +1,6 @@
 import { transportComplianceSuite } from "@msg/core/compliance";
+import { freePort } from "@msg/core/testing";
 import { TcpTransport } from "../src/index.js";
-import { freePort } from "./support.js";
 
 transportComplianceSuite("tcp over IPv4", {
   server: () => new TcpTransport(),

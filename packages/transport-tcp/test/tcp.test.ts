@@ -2,13 +2,12 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { connect as rawConnect } from "node:net";
 import { type Connection, ErrorCode, isMsgError, type NetListener } from "@msg/core";
-import { withTimeout } from "@msg/core/testing";
+import { freePort, Incoming, Reader, Resources, rejectionOf, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type TcpConnectionStats, TcpTransport, type TcpTransportOptions } from "../src/index.js";
 import { parseProcTcpFields, procAddress } from "../src/kernel-stats.js";
 import { resolveTcpOptions } from "../src/options.js";
 import { bindTcp, wrapTcp } from "../src/tcp-socket.js";
-import { freePort, Incoming, Reader, Resources, rejectionOf } from "./support.js";
 
 const resources = new Resources();
 let incoming = new Incoming();
@@ -16,7 +15,7 @@ let incoming = new Incoming();
 afterEach(async () => {
   incoming.rejectAll();
   incoming = new Incoming();
-  await resources.cleanup();
+  await resources.closeAll();
 });
 
 async function listen(address = "127.0.0.1:0", options: TcpTransportOptions = {}): Promise<NetListener> {
@@ -144,7 +143,7 @@ describe("errors", () => {
     pending.reject();
     const atClient = new Reader(client);
     server.write(Buffer.from("still open"));
-    await atClient.waitText("still open");
+    await atClient.untilText("still open");
     expect(listener.stats()).toMatchObject({ accepted: 1, rejected: 0, pending: 0 });
   });
 });
@@ -168,9 +167,9 @@ describe("kernel counters in stats()", () => {
     const atServer = new Reader(server);
     const atClient = new Reader(client);
     client.write(Buffer.from("x".repeat(1000)));
-    await atServer.waitText("x".repeat(1000));
+    await atServer.untilText("x".repeat(1000));
     server.write(Buffer.from("y".repeat(300)));
-    await atClient.waitText("y".repeat(300));
+    await atClient.untilText("y".repeat(300));
   }
 
   it.each([
@@ -218,9 +217,9 @@ describe("kernel counters in stats()", () => {
     const atServer = new Reader(server);
     const atClient = new Reader(client);
     server.destroy();
-    await atServer.waitClose();
+    await atServer.untilClosed();
     client.destroy();
-    await atClient.waitClose();
+    await atClient.untilClosed();
     expect(tcpStats(server)).toEqual({ bytesRead: 0, bytesWritten: 0 });
   });
 });

@@ -1,7 +1,6 @@
 import { transportComplianceSuite } from "@msg/core/compliance";
-import { generateTestPki } from "@msg/core/testing";
+import { freePort, generateTestPki } from "@msg/core/testing";
 import { TlsTransport } from "../src/index.js";
-import { freePort } from "./support.js";
 
 const pki = generateTestPki();
 const deadAddress = async () => `127.0.0.1:${await freePort()}`;

@@ -1,10 +1,9 @@
 import { once } from "node:events";
 import { createServer, connect as rawConnect, type Socket } from "node:net";
 import { ErrorCode, isMsgError, type NetListener } from "@msg/core";
-import { generateTestPki, withTimeout } from "@msg/core/testing";
+import { generateTestPki, Incoming, Reader, Resources, rejectionOf, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { TlsTransport, type TlsTransportOptions, type TlsVersion } from "../src/index.js";
-import { Incoming, Reader, Resources, rejectionOf } from "./support.js";
 
 const pki = generateTestPki();
 const resources = new Resources();
@@ -13,7 +12,7 @@ let incoming = new Incoming();
 afterEach(async () => {
   incoming.rejectAll();
   incoming = new Incoming();
-  await resources.cleanup();
+  await resources.closeAll();
 });
 
 async function listen(options: TlsTransportOptions): Promise<NetListener> {
@@ -206,8 +205,8 @@ describe('listener.control({ type: "tls.setCertificates" })', () => {
     const atServer = new Reader(server);
     client.write(Buffer.from("still up"));
     server.write(Buffer.from("still here"));
-    await atServer.waitText("still up");
-    await atClient.waitText("still here");
+    await atServer.untilText("still up");
+    await atClient.untilText("still here");
   });
 
   it("refuses unusable certificates with invalid_argument and keeps the current ones", async () => {
@@ -234,8 +233,8 @@ describe("TLS 1.3 handshake confirmation", () => {
     const client = resources.connection(await withTimeout(connecting, 5000, "connect"));
     const reader = new Reader(client);
     server.write(Buffer.from("third"));
-    await reader.waitText("first,second,third");
-    expect(reader.text).toBe("first,second,third");
+    await reader.untilText("first,second,third");
+    expect(reader.text()).toBe("first,second,third");
   });
 
   it("with confirmTimeout 0, a refused client certificate surfaces as the connection closing with the TLS alert", async () => {
@@ -244,7 +243,7 @@ describe("TLS 1.3 handshake confirmation", () => {
     expect(isMsgError(serverSide, ErrorCode.HandshakeFailed)).toBe(true);
     expect(clientSide).not.toBeInstanceOf(Error);
     const reader = new Reader(clientSide as Exclude<typeof clientSide, Error>);
-    await reader.waitClose();
+    await reader.untilClosed();
     expect((reader.closeError as NodeJS.ErrnoException | undefined)?.code).toBe(
       "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
     );

@@ -4,10 +4,11 @@ import { frameTooLargeError, invalidArgument, wireIdError } from "./errors.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { WireId } from "./wire-id.js";
 
-/** wire id (1) + token length (4) — PROTOCOL §4, client to server. */
+/** wire id (1) + token length (4) — docs/protocol.md, "Token handshake", client to server. */
 export const AUTH_HEADER_SIZE = 5;
 
 export interface AuthFrame {
+  /** The token bytes, as the client sent them. */
   token: Uint8Array;
 }
 
@@ -47,6 +48,18 @@ export function parseAuthAck(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Reads the header of the client's token frame (AUTH_HEADER_SIZE bytes at `offset`) and returns the
+ * token's length. Throws MsgError wire_id, or frame_too_large when the length is above `maxTokenSize`.
+ */
+export function parseAuthHeader(buf: Uint8Array, offset: number, maxTokenSize: number): number {
+  const wireId = buf[offset]!;
+  if (wireId !== WireId.Auth) throw wireIdError(wireId);
+  const length = readU32(buf, offset + 1);
+  if (length > maxTokenSize) throw frameTooLargeError("auth token", length, maxTokenSize);
+  return length;
+}
+
+/**
  * Server-side incremental decoder of the client's token frame. It waits for all 5 + L bytes, however
  * they are split (msg-rs can panic on a partial frame here). `maxFrameSize` bounds the token length.
  * See {@link FrameDecoder}.
@@ -56,9 +69,7 @@ export class AuthDecoder extends FrameDecoder<AuthFrame> {
     const wireId = buf[offset]!;
     if (wireId !== WireId.Auth) throw wireIdError(wireId);
     if (available < AUTH_HEADER_SIZE) return -AUTH_HEADER_SIZE;
-    const length = readU32(buf, offset + 1);
-    if (length > this.maxFrameSize) throw frameTooLargeError("auth token", length, this.maxFrameSize);
-    return AUTH_HEADER_SIZE + length;
+    return AUTH_HEADER_SIZE + parseAuthHeader(buf, offset, this.maxFrameSize);
   }
 
   protected emit(buf: Uint8Array, offset: number, length: number): void {

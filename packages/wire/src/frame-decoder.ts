@@ -1,9 +1,18 @@
+import { constants as bufferConstants } from "node:buffer";
 import { ErrorCode, MsgError } from "@msg/core";
 import { eofMidFrameError, invalidArgument } from "./errors.js";
 
 /** Default largest payload (or token) length a frame may declare: 16 MiB. */
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 
+/**
+ * First size of the assembly buffer of a frame that arrives in pieces, unless the frame is smaller:
+ * a frame up to this size is assembled in one buffer of exactly its size (no regrowth), larger ones
+ * grow from here as their bytes arrive.
+ */
+const MIN_ASSEMBLY_CAPACITY = 16 * 1024;
+
+/** Options of every frame decoder. */
 export interface DecoderOptions<F> {
   /**
    * Largest payload length a frame may declare (the size / token-length field). A frame declaring
@@ -25,22 +34,29 @@ export interface DecoderOptions<F> {
  * methods; this class owns the buffering:
  *
  * - frames wholly inside a pushed chunk are delivered as views into it (no copy);
- * - a frame split across chunks is assembled in a buffer of exactly its size, allocated once its
- *   header says how large it is (before that, a buffer of exactly the header's size), so what is held
- *   never exceeds header + maxFrameSize;
+ * - a frame split across chunks is assembled in a buffer that grows with the bytes received (doubling,
+ *   never past the frame's declared size), so memory follows what the peer really sent, not what its
+ *   header claims: what is held stays below 2 x received + 16 KiB and never exceeds header + maxFrameSize;
+ * - a frame longer than a buffer can be (`buffer.constants.MAX_LENGTH`, when maxFrameSize is Infinity)
+ *   fails with MsgError `frame_too_large` at its header;
  * - bad input throws a MsgError after the frames that preceded it were delivered; the decoder then
  *   keeps throwing that error (the connection must be closed).
  */
 export abstract class FrameDecoder<F> {
+  /** The largest length a frame may declare, in bytes. */
   protected readonly maxFrameSize: number;
+  /** Called with each complete frame, in order. */
   protected readonly onFrame: (frame: F) => void;
 
   /** Assembly buffer of an incomplete frame (or of its header while the frame's length is unknown). */
   #partial: Uint8Array | undefined;
   /** Bytes of #partial filled so far. */
   #filled = 0;
+  /** Bytes the incomplete frame needs in all: its length, or its header's while that is unknown. */
+  #target = 0;
   #failure: unknown;
   #ended = false;
+  #framesDecoded = 0;
 
   constructor(options: DecoderOptions<F>) {
     const max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
@@ -67,6 +83,16 @@ export abstract class FrameDecoder<F> {
     return this.#filled;
   }
 
+  /** Frames delivered so far. */
+  get framesDecoded(): number {
+    return this.#framesDecoded;
+  }
+
+  /** Memory held for an incomplete frame: the assembly buffer's size (below 2 x bufferedBytes + 16 KiB). */
+  get allocatedBytes(): number {
+    return this.#partial?.length ?? 0;
+  }
+
   /**
    * Feeds bytes; calls onFrame for every complete frame, in order. Throws a MsgError (wire_id,
    * frame_too_large, malformed_frame) on bad input after delivering the frames that preceded it; the
@@ -79,11 +105,12 @@ export abstract class FrameDecoder<F> {
       let offset = this.#partial === undefined ? 0 : this.#continuePartial(chunk);
       const length = chunk.length;
       while (offset < length) {
-        const frameLength = this.measure(chunk, offset, length - offset);
+        const frameLength = this.#measure(chunk, offset, length - offset);
         if (frameLength < 0 || frameLength > length - offset) {
           this.#startPartial(chunk, offset, frameLength);
           return;
         }
+        this.#framesDecoded++;
         this.emit(chunk, offset, frameLength);
         offset += frameLength;
       }
@@ -113,40 +140,65 @@ export abstract class FrameDecoder<F> {
     this.#filled = 0;
   }
 
+  /** {@link measure}, refusing a frame no buffer could hold (possible only with an infinite maxFrameSize). */
+  #measure(buf: Uint8Array, offset: number, available: number): number {
+    const length = this.measure(buf, offset, available);
+    if (length > bufferConstants.MAX_LENGTH) {
+      throw new MsgError(
+        ErrorCode.FrameTooLarge,
+        `frame of ${length} bytes is longer than the largest buffer (${bufferConstants.MAX_LENGTH} bytes)`,
+      );
+    }
+    return length;
+  }
+
   /** Copies the tail of `chunk` from `offset` into a new assembly buffer. */
   #startPartial(chunk: Uint8Array, offset: number, frameLength: number): void {
-    const buffer = new Uint8Array(frameLength < 0 ? -frameLength : frameLength);
-    buffer.set(chunk.subarray(offset));
-    this.#partial = buffer;
-    this.#filled = chunk.length - offset;
+    const received = chunk.length - offset;
+    this.#target = frameLength < 0 ? -frameLength : frameLength;
+    // Twice what arrived: a frame already half in is assembled without regrowth.
+    this.#partial = new Uint8Array(Math.min(this.#target, Math.max(2 * received, MIN_ASSEMBLY_CAPACITY)));
+    this.#partial.set(chunk.subarray(offset));
+    this.#filled = received;
   }
 
   /**
-   * Fills the assembly buffer from the start of `chunk`, growing it once the header reveals the frame's
-   * length, and delivers the frame when complete. Returns the number of bytes of `chunk` used.
+   * Fills the assembly buffer from the start of `chunk`, growing it as bytes arrive (and its target once
+   * the header reveals the frame's length), and delivers the frame when complete. Returns the number
+   * of bytes of `chunk` used.
    */
   #continuePartial(chunk: Uint8Array): number {
     let offset = 0;
     for (;;) {
-      let buffer = this.#partial!;
-      const take = Math.min(buffer.length - this.#filled, chunk.length - offset);
+      const take = Math.min(this.#target - this.#filled, chunk.length - offset);
+      const buffer = this.#reserve(this.#filled + take);
       buffer.set(chunk.subarray(offset, offset + take), this.#filled);
       this.#filled += take;
       offset += take;
-      if (this.#filled < buffer.length) return offset;
-      // The buffer is full: either the whole frame is in, or the header now says how much more to expect.
-      const needed = this.measure(buffer, 0, buffer.length);
+      if (this.#filled < this.#target) return offset;
+      // The target is reached: either the whole frame is in, or the header now says how much more to expect.
+      const needed = this.#measure(buffer, 0, this.#filled);
       const frameLength = needed < 0 ? -needed : needed;
-      if (frameLength === buffer.length) {
+      if (frameLength === this.#filled) {
         this.#partial = undefined;
         this.#filled = 0;
+        this.#framesDecoded++;
         this.emit(buffer, 0, frameLength);
         return offset;
       }
-      const grown = new Uint8Array(frameLength);
-      grown.set(buffer);
-      buffer = grown;
-      this.#partial = grown;
+      this.#target = frameLength;
     }
+  }
+
+  /** The assembly buffer with room for `size` bytes: doubled (at most to the target) when too small. */
+  #reserve(size: number): Uint8Array {
+    const buffer = this.#partial!;
+    if (size <= buffer.length) return buffer;
+    const grown = new Uint8Array(
+      Math.min(this.#target, Math.max(size, buffer.length * 2, MIN_ASSEMBLY_CAPACITY)),
+    );
+    grown.set(buffer.subarray(0, this.#filled));
+    this.#partial = grown;
+    return grown;
   }
 }

@@ -11,12 +11,12 @@ export {
   type AuthFrame,
   encodeAuthToken,
   parseAuthAck,
+  parseAuthHeader,
 } from "./auth.js";
 export {
   type CompressorOptions,
   createCompressor,
   decompress,
-  decompressor,
 } from "./compression/codecs.js";
 export {
   compressionName,

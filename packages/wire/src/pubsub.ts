@@ -7,14 +7,16 @@ import { checkTopicLength, encodeTopic, TopicDecoder } from "./topic.js";
 import { WireId } from "./wire-id.js";
 
 /**
- * wire id (1) + compression (1) + topic length (2) + timestamp (8) + seq (4) + size (4) — PROTOCOL §3.
+ * wire id (1) + compression (1) + topic length (2) + timestamp (8) + seq (4) + size (4) — docs/protocol.md, "Pub/Sub frames".
  * A header is this plus the topic's bytes.
  */
 export const PUBSUB_FIXED_HEADER_SIZE = 20;
 
+/** One decoded pub/sub frame. */
 export interface PubSubFrame {
-  /** Compression id of the payload (PROTOCOL §5). */
+  /** Compression id of the payload (docs/protocol.md, "Compression"). */
   compression: number;
+  /** The topic, decoded from UTF-8. */
   topic: string;
   /** UNIX time in microseconds when the frame was built, a u64. */
   timestamp: bigint;
@@ -77,7 +79,9 @@ export function encodePubSub(frame: {
 
 // ---- control frames (Sub to Pub) ----
 
+/** Topic prefix of a subscribe control frame: `MSG.SUB.<pattern>`. */
 export const SUBSCRIBE_PREFIX = "MSG.SUB.";
+/** Topic prefix of an unsubscribe control frame: `MSG.UNSUB.<pattern>`. */
 export const UNSUBSCRIBE_PREFIX = "MSG.UNSUB.";
 
 const EMPTY = new Uint8Array(0);
@@ -101,9 +105,14 @@ function encodeControl(topic: string, timestamp: number | bigint): Uint8Array {
 }
 
 /** Parses a control topic; undefined when `topic` is not one (a publisher ignores anything else). */
-export function parseControlTopic(
-  topic: string,
-): { kind: "subscribe" | "unsubscribe"; pattern: string } | undefined {
+export function parseControlTopic(topic: string):
+  | {
+      /** Whether the pattern is added or removed. */
+      kind: "subscribe" | "unsubscribe";
+      /** The pattern, without the prefix. */
+      pattern: string;
+    }
+  | undefined {
   if (topic.startsWith(SUBSCRIBE_PREFIX)) {
     return { kind: "subscribe", pattern: topic.slice(SUBSCRIBE_PREFIX.length) };
   }

@@ -3,11 +3,12 @@ import { checkInteger, checkRoom, frameTooLargeError, wireIdError } from "./erro
 import { FrameDecoder } from "./frame-decoder.js";
 import { WireId } from "./wire-id.js";
 
-/** wire id (1) + compression (1) + id (4) + size (4) — PROTOCOL §2. */
+/** wire id (1) + compression (1) + id (4) + size (4) — docs/protocol.md, "Req/Rep frames". */
 export const REQREP_HEADER_SIZE = 10;
 
+/** One decoded req/rep frame: a request or a response. */
 export interface ReqRepFrame {
-  /** Compression id of the payload (PROTOCOL §5). */
+  /** Compression id of the payload (docs/protocol.md, "Compression"). */
   compression: number;
   /** Request id; a response carries the id of the request it answers. u32. */
   id: number;

@@ -1,6 +1,6 @@
 import { ErrorCode, MsgError } from "@msg/core";
 
-/** Topic length is a u16 on the wire (PROTOCOL §3). */
+/** Topic length is a u16 on the wire (docs/protocol.md, "Pub/Sub frames"). */
 export const MAX_TOPIC_LENGTH = 0xffff;
 
 /** Topics up to this length take the ASCII fast path and the one-entry cache. */

@@ -12,7 +12,6 @@ import {
   DEFAULT_MAX_DECOMPRESSED_SIZE,
   DEFAULT_MIN_COMPRESS_SIZE,
   decompress,
-  decompressor,
   shouldCompress,
   toCompressionType,
 } from "../src/index.js";
@@ -182,11 +181,6 @@ describe("decompress errors", () => {
     }
   });
 
-  it("is exposed as a core Decompressor too", async () => {
-    const packed = createCompressor("lz4").compress(new Uint8Array([7, 7, 7])) as Uint8Array;
-    expect(toHex(await decompressor.decompress(4, packed, 10))).toBe("070707");
-  });
-
   it("rejects zstd failures as a Promise rejection, never a synchronous throw", async () => {
     const result = decompress(2, new Uint8Array([1, 2, 3]));
     expect(result).toBeInstanceOf(Promise);
@@ -344,6 +338,41 @@ describe("decompressed size limits", () => {
     const out = await decompress(2, frame, 16 * MiB);
     expect(out.length).toBe(blockCount * 128 * 1024);
     expect(out.every((b) => b === 0x41)).toBe(true);
+  });
+
+  it("zstd: a 32 KiB RLE bomb with trailing junk is refused from its headers, before any decoding", async () => {
+    // 8190 RLE blocks of 128 KiB (1 GiB) in 32 KiB, no content size, then 4 junk bytes: libzstd would
+    // write the whole GiB before reaching the junk.
+    const blockCount = 8190;
+    const blocks = new Uint8Array(blockCount * 4);
+    for (let i = 0; i < blockCount; i++) {
+      const header = (i === blockCount - 1 ? 1 : 0) | (1 << 1) | ((128 * 1024) << 3);
+      blocks.set([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x41], i * 4);
+    }
+    const bomb = concat([hex("28b52ffd" + "00" + "38"), blocks, hex("deadbeef")]);
+    expect(bomb.length).toBeLessThanOrEqual(32 * 1024 + 10);
+    expect(zstdOutputBound(bomb)).toBeUndefined();
+    expect(zstdOutputBound(bomb, limit)).toBeGreaterThan(limit);
+    await expect(decompress(2, bomb, limit)).rejects.toMatchObject({ code: ErrorCode.DecompressedTooLarge });
+  });
+
+  it("zstd: a content size smaller than the blocks does not hide them", async () => {
+    // Declares 1 byte (single segment), then 100 RLE blocks of 1 KiB each.
+    const blocks: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const header = (i === 99 ? 1 : 0) | (1 << 1) | (1024 << 3);
+      blocks.push(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff, 0x41);
+    }
+    const frame = concat([hex("28b52ffd" + "20" + "01"), new Uint8Array(blocks)]);
+    expect(zstdOutputBound(frame)).toBe(100 * 1024);
+  });
+
+  it("zstd: input the headers do not account for is decompression_failed without decoding", async () => {
+    const vectors = loadVectors<CodecVector>("codec_zstd.json");
+    const valid = hex(vectors[0]!.compressed_hex);
+    await expect(decompress(2, concat([valid, hex("00")]), limit)).rejects.toMatchObject({
+      code: ErrorCode.DecompressionFailed,
+    });
   });
 
   it("zstd: a payload under the limit is never refused because its frame does not declare its size", async () => {

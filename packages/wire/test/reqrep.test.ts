@@ -1,12 +1,16 @@
 import { ErrorCode, MsgError } from "@msg/core";
 import { describe, expect, it } from "vitest";
 import {
+  AuthDecoder,
   DEFAULT_MAX_FRAME_SIZE,
   decompress,
   encodeReqRep,
+  PUBSUB_FIXED_HEADER_SIZE,
+  PubSubDecoder,
   REQREP_HEADER_SIZE,
   ReqRepDecoder,
   type ReqRepFrame,
+  writePubSubHeader,
   writeReqRepHeader,
 } from "../src/index.js";
 import { collecting, concat, pushBytewise } from "./collect.js";
@@ -97,7 +101,7 @@ describe("ReqRepDecoder", () => {
     expect(frames[1]!.payload.byteOffset).toBe(frameA.length + REQREP_HEADER_SIZE);
   });
 
-  it("assembles a split frame in a buffer of exactly the frame's size", () => {
+  it("assembles a split frame in a buffer of exactly the frame's size once complete", () => {
     const { decoder, frames } = collecting(ReqRepDecoder);
     const bytes = concat([frameA, frameB]);
     const cut = frameA.length + 4; // inside frameB's header
@@ -162,6 +166,45 @@ describe("ReqRepDecoder", () => {
     writeReqRepHeader(header, 0, 0, 0, DEFAULT_MAX_FRAME_SIZE);
     fits.decoder.push(header);
     expect(fits.decoder.bufferedBytes).toBe(REQREP_HEADER_SIZE);
+  });
+
+  it("holds memory in proportion to the bytes received, not to the length a header declares", () => {
+    const { decoder } = collecting(ReqRepDecoder);
+    const header = new Uint8Array(REQREP_HEADER_SIZE);
+    writeReqRepHeader(header, 0, 0, 0, DEFAULT_MAX_FRAME_SIZE);
+    decoder.push(header);
+    expect(decoder.allocatedBytes).toBeLessThanOrEqual(16 * 1024);
+    let received = REQREP_HEADER_SIZE;
+    for (const size of [1000, 60_000, 1_000_000]) {
+      decoder.push(new Uint8Array(size));
+      received += size;
+      expect(decoder.bufferedBytes).toBe(received);
+      expect(decoder.allocatedBytes).toBeLessThanOrEqual(2 * received + 16 * 1024);
+    }
+  });
+
+  it("maxFrameSize Infinity: a frame longer than any buffer is frame_too_large, not a RangeError", () => {
+    const reqrep = new Uint8Array(REQREP_HEADER_SIZE);
+    writeReqRepHeader(reqrep, 0, 0, 0, 0xffffffff);
+    const pubsub = new Uint8Array(PUBSUB_FIXED_HEADER_SIZE + 1);
+    writePubSubHeader(pubsub, 0, 0, new Uint8Array([0x61]), 0, 0, 0xffffffff);
+    const auth = hex("01ffffffff");
+    const options = { maxFrameSize: Number.POSITIVE_INFINITY, onFrame: () => {} };
+    const cases: [() => { push(chunk: Uint8Array): void }, Uint8Array][] = [
+      [() => new ReqRepDecoder(options), reqrep],
+      [() => new PubSubDecoder(options), pubsub],
+      [() => new AuthDecoder(options), auth],
+    ];
+    for (const [make, header] of cases) {
+      expect(() => make().push(concat([header, new Uint8Array(100)]))).toThrow(
+        expect.objectContaining({ code: ErrorCode.FrameTooLarge }),
+      );
+      const split = make();
+      split.push(header.subarray(0, 3));
+      expect(() => split.push(header.subarray(3))).toThrow(
+        expect.objectContaining({ code: ErrorCode.FrameTooLarge }),
+      );
+    }
   });
 
   it("refuses invalid options", () => {

@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Connection, ConnectionHandler } from "../connection.js";
+import type { Connection } from "../connection.js";
 import { readExactly } from "../connection-io.js";
 import { ErrorCode, isMsgError } from "../errors.js";
 import type { Listener, PendingConnection, Transport } from "../transport.js";
+import { Reader } from "./reader.js";
+import { Incoming, Resources } from "./resources.js";
 import { withTimeout } from "./wait.js";
 
 /**
@@ -77,14 +79,14 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       expect(server.transport).toBe(serverTransport.name);
       expect(client.remoteAddress).toBe(listener.localAddress);
       expect(client.closed).toBe(false);
-      const clientProbe = new Probe(client);
-      const serverProbe = new Probe(server);
+      const atClient = new Reader(client);
+      const atServer = new Reader(server);
       client.write(Buffer.from("ping"));
-      await serverProbe.waitBytes(4, waitMs, "ping at the server");
+      await atServer.untilLength(4, waitMs, "ping at the server");
       server.write(Buffer.from("pong"));
-      await clientProbe.waitBytes(4, waitMs, "pong at the client");
-      expect(serverProbe.text()).toBe("ping");
-      expect(clientProbe.text()).toBe("pong");
+      await atClient.untilLength(4, waitMs, "pong at the client");
+      expect(atServer.text()).toBe("ping");
+      expect(atClient.text()).toBe("pong");
     });
 
     if (limits.remoteAddressIsNotClientAddress) {
@@ -136,26 +138,26 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       const { client, server } = await world.pair();
       const up = randomBytes(largeWriteBytes);
       const down = randomBytes(largeWriteBytes);
-      const atServer = new Probe(server, { keep: false });
-      const atClient = new Probe(client, { keep: false });
+      const atServer = new Reader(server, { keep: false });
+      const atClient = new Reader(client, { keep: false });
       const bound = Math.max(20_000, largeWriteBytes / 2000);
       await Promise.all([
         writeAll(client, atClient, up, bound),
         writeAll(server, atServer, down, bound),
-        atServer.waitBytes(largeWriteBytes, bound, "upload complete"),
-        atClient.waitBytes(largeWriteBytes, bound, "download complete"),
+        atServer.untilLength(largeWriteBytes, bound, "upload complete"),
+        atClient.untilLength(largeWriteBytes, bound, "download complete"),
       ]);
-      expect(atServer.bytes).toBe(largeWriteBytes);
-      expect(atClient.bytes).toBe(largeWriteBytes);
+      expect(atServer.length).toBe(largeWriteBytes);
+      expect(atClient.length).toBe(largeWriteBytes);
       expect(atServer.digest()).toBe(sha256(up));
       expect(atClient.digest()).toBe(sha256(down));
     }, 60_000);
 
     it("applies backpressure: write() returns false while the reader is paused, onDrain follows resume, nothing is lost", async () => {
       const { client, server } = await world.pair();
-      const atServer = new Probe(server, { keep: false });
+      const atServer = new Reader(server, { keep: false });
       server.pause();
-      const atClient = new Probe(client);
+      const atClient = new Reader(client);
       const chunk = randomBytes(8 * 1024);
       const sent = createHash("sha256");
       let written = 0;
@@ -169,31 +171,31 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
         // Give the transport a turn to move bytes, as a real writer would between messages.
         if (written % (256 * 1024) === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      expect(atServer.bytes).toBeLessThan(written);
+      expect(atServer.length).toBeLessThan(written);
       const drained = atClient.nextDrain(waitMs, "onDrain after the reader resumed");
       server.resume();
       await drained;
-      await atServer.waitBytes(written, waitMs * 4, "every byte written before the drain");
-      expect(atServer.bytes).toBe(written);
+      await atServer.untilLength(written, waitMs * 4, "every byte written before the drain");
+      expect(atServer.length).toBe(written);
       expect(atServer.digest()).toBe(sent.digest("hex"));
     }, 60_000);
 
     it("half-closes: end() delivers onEnd to the peer, which can still write back", async () => {
       const { client, server } = await world.pair();
-      const atServer = new Probe(server);
-      const atClient = new Probe(client);
+      const atServer = new Reader(server);
+      const atClient = new Reader(client);
       client.write(Buffer.from("last words"));
       client.end();
-      await atServer.waitEnd(waitMs, "onEnd at the server");
+      await atServer.untilEnd(waitMs, "onEnd at the server");
       expect(atServer.text()).toBe("last words");
       expect(server.closed).toBe(false);
       server.write(Buffer.from("reply after end"));
       server.end();
-      await atClient.waitEnd(waitMs, "onEnd at the client");
+      await atClient.untilEnd(waitMs, "onEnd at the client");
       expect(atClient.text()).toBe("reply after end");
       await Promise.all([
-        atServer.waitClose(waitMs, "server close after both ends"),
-        atClient.waitClose(waitMs, "client close after both ends"),
+        atServer.untilClosed(waitMs, "server close after both ends"),
+        atClient.untilClosed(waitMs, "client close after both ends"),
       ]);
       expect(atServer.closeError).toBeUndefined();
       expect(atClient.closeError).toBeUndefined();
@@ -203,14 +205,14 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       it(`destroy() mid-transfer by the ${side}: both sides get onClose exactly once, later writes return false`, async () => {
         const { client, server } = await world.pair();
         const [destroyer, writer] = side === "server" ? [server, client] : [client, server];
-        const atDestroyer = new Probe(destroyer, { keep: false });
-        const atWriter = new Probe(writer, { keep: false });
+        const atDestroyer = new Reader(destroyer, { keep: false });
+        const atWriter = new Reader(writer, { keep: false });
         const stopWriting = streamForever(writer, atWriter);
-        await atDestroyer.waitBytes(1024 * 1024, waitMs, "some of the transfer");
+        await atDestroyer.untilLength(1024 * 1024, waitMs, "some of the transfer");
         destroyer.destroy();
         await Promise.all([
-          atDestroyer.waitClose(waitMs, `onClose at the ${side} that destroyed`),
-          atWriter.waitClose(waitMs, "onClose at the side that was writing"),
+          atDestroyer.untilClosed(waitMs, `onClose at the ${side} that destroyed`),
+          atWriter.untilClosed(waitMs, "onClose at the side that was writing"),
         ]);
         stopWriting();
         expect(writer.closed).toBe(true);
@@ -260,9 +262,9 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       const listener = await world.listen(address);
       expect(listener.localAddress).toBe(address);
       const { client, server } = await world.connectAndAccept(listener);
-      const atClient = new Probe(client);
+      const atClient = new Reader(client);
       server.write(Buffer.from("late but fine"));
-      await atClient.waitBytes(13, waitMs, "data over the late connection");
+      await atClient.untilLength(13, waitMs, "data over the late connection");
     });
 
     it("PendingConnection.reject() ends that peer's stream; the next one is accepted", async () => {
@@ -273,19 +275,19 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
         (connection) => {
           world.own(connection);
           connection.write(GREETING);
-          return new Probe(connection);
+          return new Reader(connection);
         },
         (error: unknown) => error,
       );
       (await world.nextPending()).reject();
       const outcome = await withTimeout(refused, failWithinMs, "the refused client's connect to settle");
-      if (outcome instanceof Probe)
-        await outcome.waitEndOrClose(waitMs, "the refused client to see its stream end");
+      if (outcome instanceof Reader)
+        await outcome.untilEndOrClose(waitMs, "the refused client to see its stream end");
       else expect(isMsgError(outcome)).toBe(true);
       const { client, server } = await world.connectAndAccept(listener);
-      const atClient = new Probe(client);
+      const atClient = new Reader(client);
       server.write(Buffer.from("welcome"));
-      await atClient.waitBytes(7, waitMs, "data over the accepted connection");
+      await atClient.untilLength(7, waitMs, "data over the accepted connection");
     });
 
     it("connect with an aborted AbortSignal rejects with aborted, and leaves no open connection", async () => {
@@ -325,10 +327,10 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
           ),
         );
         if (!server) continue;
-        const atServer = new Probe(server);
-        await atServer.waitBytesOrEnd(5, waitMs, "a greeting, or the end of an aborted attempt");
+        const atServer = new Reader(server);
+        await atServer.untilLengthOrEnd(5, waitMs, "a greeting, or the end of an aborted attempt");
         if (atServer.text() === "real!") break;
-        await atServer.waitEndOrClose(waitMs, "the aborted attempt's stream to end");
+        await atServer.untilEndOrClose(waitMs, "the aborted attempt's stream to end");
       }
       await real;
     });
@@ -350,12 +352,12 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
         "connect after listener.close() to fail",
       );
       expect(isMsgError(refused, ErrorCode.ConnectFailed)).toBe(true);
-      const atClient = new Probe(client);
-      const atServer = new Probe(server);
+      const atClient = new Reader(client);
+      const atServer = new Reader(server);
       client.write(Buffer.from("still"));
       server.write(Buffer.from("here"));
-      await atServer.waitBytes(5, waitMs, "client data after listener close");
-      await atClient.waitBytes(4, waitMs, "server data after listener close");
+      await atServer.untilLength(5, waitMs, "client data after listener close");
+      await atClient.untilLength(4, waitMs, "server data after listener close");
       expect(atServer.text()).toBe("still");
       expect(atClient.text()).toBe("here");
     });
@@ -375,11 +377,8 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
 class World {
   readonly #target: ComplianceTarget;
   readonly #waitMs: number;
-  #listeners: Listener[] = [];
-  #connections: Connection[] = [];
-  #pendings: PendingConnection[] = [];
-  #incoming: PendingConnection[] = [];
-  #waiters: ((pending: PendingConnection) => void)[] = [];
+  readonly #resources = new Resources();
+  readonly #incoming = new Incoming();
   #serverTransport: Transport | undefined;
   #clientTransport: Transport | undefined;
   #signals: AbortController[] = [];
@@ -410,29 +409,16 @@ class World {
 
   async listen(address = this.#target.bindAddress()): Promise<Listener> {
     const transport = await this.serverTransport();
-    const listener = await transport.bind(address, (pending) => {
-      this.#pendings.push(pending);
-      const waiter = this.#waiters.shift();
-      if (waiter) waiter(pending);
-      else this.#incoming.push(pending);
-    });
-    this.#listeners.push(listener);
-    return listener;
+    const listener = await transport.bind(address, this.#incoming.push);
+    return this.#resources.listener(listener);
   }
 
   nextPending(): Promise<PendingConnection> {
-    const ready = this.#incoming.shift();
-    if (ready) return Promise.resolve(ready);
-    return withTimeout(
-      new Promise<PendingConnection>((resolve) => this.#waiters.push(resolve)),
-      this.#waitMs,
-      "an incoming connection",
-    );
+    return this.#incoming.next(this.#waitMs);
   }
 
   own<T extends Connection>(connection: T): T {
-    this.#connections.push(connection);
-    return connection;
+    return this.#resources.connection(connection);
   }
 
   async connect(address: string): Promise<Connection> {
@@ -483,127 +469,16 @@ class World {
 
   async cleanup(): Promise<void> {
     for (const controller of this.#signals) controller.abort();
-    for (const connection of this.#connections) connection.destroy();
-    for (const pending of this.#pendings) pending.reject();
-    await Promise.all(this.#listeners.map((listener) => listener.close()));
+    this.#incoming.rejectAll();
+    await this.#resources.closeAll();
     this.#signals = [];
-    this.#connections = [];
-    this.#pendings = [];
-    this.#incoming = [];
-    this.#waiters = [];
-    this.#listeners = [];
     this.#serverTransport = undefined;
     this.#clientTransport = undefined;
   }
 }
 
-/** Records what one connection delivers and lets a test await it, each wait bounded. */
-class Probe {
-  bytes = 0;
-  ended = false;
-  closes = 0;
-  closeError: Error | undefined;
-  readonly #chunks: Buffer[] = [];
-  readonly #hash = createHash("sha256");
-  readonly #keep: boolean;
-  #drains = 0;
-  #listeners = new Set<() => void>();
-
-  constructor(connection: Connection, options: { keep?: boolean } = {}) {
-    this.#keep = options.keep ?? true;
-    const handler: ConnectionHandler = {
-      onData: (chunk) => {
-        this.bytes += chunk.byteLength;
-        this.#hash.update(chunk);
-        if (this.#keep) this.#chunks.push(Buffer.from(chunk));
-        this.#notify();
-      },
-      onDrain: () => {
-        this.#drains++;
-        this.#notify();
-      },
-      onEnd: () => {
-        this.ended = true;
-        this.#notify();
-      },
-      onClose: (error) => {
-        this.closes++;
-        this.closeError = error;
-        this.#notify();
-      },
-    };
-    connection.setHandler(handler);
-  }
-
-  text(): string {
-    return Buffer.concat(this.#chunks).toString();
-  }
-
-  digest(): string {
-    return this.#hash.copy().digest("hex");
-  }
-
-  waitBytes(count: number, ms: number, what: string): Promise<void> {
-    return this.#until(
-      () => this.bytes >= count,
-      ms,
-      what,
-      () => this.closes > 0,
-    );
-  }
-
-  waitBytesOrEnd(count: number, ms: number, what: string): Promise<void> {
-    return this.#until(() => this.bytes >= count || this.ended || this.closes > 0, ms, what);
-  }
-
-  waitEnd(ms: number, what: string): Promise<void> {
-    return this.#until(() => this.ended, ms, what);
-  }
-
-  waitEndOrClose(ms: number, what: string): Promise<void> {
-    return this.#until(() => this.ended || this.closes > 0, ms, what);
-  }
-
-  waitClose(ms: number, what: string): Promise<void> {
-    return this.#until(() => this.closes > 0, ms, what);
-  }
-
-  /** The next onDrain; rejects early if the connection closes first. */
-  nextDrain(ms: number, what: string): Promise<void> {
-    const seen = this.#drains;
-    return this.#until(
-      () => this.#drains > seen,
-      ms,
-      what,
-      () => this.closes > 0,
-    );
-  }
-
-  /** Resolves once `done` holds; rejects after `ms`, or at once if `failed` holds first. */
-  #until(done: () => boolean, ms: number, what: string, failed?: () => boolean): Promise<void> {
-    const wait = new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (done()) {
-          this.#listeners.delete(check);
-          resolve();
-        } else if (failed?.()) {
-          this.#listeners.delete(check);
-          reject(new Error(`connection closed while waiting for ${what} (${this.bytes} bytes so far)`));
-        }
-      };
-      this.#listeners.add(check);
-      check();
-    });
-    return withTimeout(wait, ms, `${what} (${this.bytes} bytes so far)`);
-  }
-
-  #notify(): void {
-    for (const listener of [...this.#listeners]) listener();
-  }
-}
-
 /** Writes `data` in 64 KiB chunks, waiting for onDrain whenever write() returns false. */
-async function writeAll(connection: Connection, probe: Probe, data: Buffer, ms: number): Promise<void> {
+async function writeAll(connection: Connection, probe: Reader, data: Buffer, ms: number): Promise<void> {
   const chunkSize = 64 * 1024;
   for (let offset = 0; offset < data.length; offset += chunkSize) {
     // onDrain is delivered asynchronously, so subscribing right after write() returned false is in time.
@@ -614,7 +489,7 @@ async function writeAll(connection: Connection, probe: Probe, data: Buffer, ms: 
 }
 
 /** Writes 64 KiB chunks whenever the connection accepts them, until it closes or `stop` is called. */
-function streamForever(connection: Connection, probe: Probe): () => void {
+function streamForever(connection: Connection, probe: Reader): () => void {
   const chunk = Buffer.alloc(64 * 1024, 7);
   let stopped = false;
   const pump = async () => {

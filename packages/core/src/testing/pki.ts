@@ -17,6 +17,8 @@ export interface TestPki {
   server: Identity;
   /** Client certificate signed by `ca`. */
   client: Identity;
+  /** Server certificate for `other.example` only, signed by `ca` (for name-verification tests). */
+  otherName: Identity;
   /** A second, unrelated CA, with its own server and client identities. */
   otherCa: string;
   otherServer: Identity;
@@ -78,6 +80,12 @@ export function generateTestPki(): TestPki {
       ca: makeCa("ca"),
       server: issue("ca", "server", "localhost", serverExt),
       client: issue("ca", "client", "msg test client", clientExt),
+      otherName: issue(
+        "ca",
+        "other-name",
+        "other.example",
+        "subjectAltName=DNS:other.example\nextendedKeyUsage=serverAuth\n",
+      ),
       otherCa: makeCa("other-ca"),
       otherServer: issue("other-ca", "other-server", "localhost", serverExt),
       otherClient: issue("other-ca", "other-client", "msg test other client", clientExt),

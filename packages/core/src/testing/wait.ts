@@ -23,3 +23,14 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Resolves with the error `promise` rejects with; fails if it resolves (or there is no promise). */
+export async function rejectionOf(promise: Promise<unknown> | undefined): Promise<unknown> {
+  if (promise === undefined) throw new Error("expected a rejected promise, got undefined (success)");
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected the promise to reject, but it resolved");
+}

@@ -15,11 +15,24 @@ export class Output {
 
   /** Reports a problem: `{"event":"error","code":...,"message":...}` in JSON mode, stderr otherwise. */
   error(error: unknown): void {
-    const code = isMsgError(error) ? error.code : "error";
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.json) process.stdout.write(`${JSON.stringify({ event: "error", code, message })}\n`);
-    else process.stderr.write(`msg: ${code}: ${message}\n`);
+    if (this.json) {
+      const code = isMsgError(error) ? error.code : "error";
+      const message = error instanceof Error ? error.message : String(error);
+      process.stdout.write(`${JSON.stringify({ event: "error", code, message })}\n`);
+    } else process.stderr.write(`${errorLine(error)}\n`);
   }
+
+  /** A problem the command carries on after (text mode only; JSON mode has an event for it). */
+  note(error: unknown, detail: string): void {
+    if (!this.json) process.stderr.write(`${errorLine(error)} (${detail})\n`);
+  }
+}
+
+/** `msg: CODE: message`, the one format of every error line. */
+export function errorLine(error: unknown): string {
+  const code = isMsgError(error) ? error.code : "error";
+  const message = error instanceof Error ? error.message : String(error);
+  return `msg: ${code}: ${message}`;
 }
 
 /** Counts by error code (a MsgError's code, or the given string), for the `errors` field of `done` events. */

@@ -2,12 +2,24 @@ import { ErrorCode, isMsgError, type Transport } from "@msg/core";
 import { PubSocket, RepSocket, ReqSocket, SubSocket } from "@msg/socket";
 import { TcpTransport } from "@msg/transport-tcp";
 import { createCompressor } from "@msg/wire";
+import { commonFlags, defineCommand } from "./command.js";
+
+export const tour = defineCommand({
+  name: "tour",
+  summary: "a guided tour of msg in one process (what `npm start` runs)",
+  synopsis: "",
+  description: `Shows request/reply, authentication, health checks, publish/subscribe with wildcards and
+compression, and the same sockets over TCP, a Unix socket and QUIC, all over loopback in this process.
+Every wait is bounded, so it ends on its own.`,
+  flags: { help: commonFlags.help },
+  run: () => runTour(),
+});
 
 /**
  * `npm start`: a short guided tour of what msg does, run in one process over loopback TCP.
  * Each step prints what it shows; every wait is bounded, so the tour ends on its own.
  */
-export async function tour(): Promise<number> {
+async function runTour(): Promise<number> {
   const step = (title: string) => console.log(`\n== ${title}`);
   const say = (text: string) => console.log(`   ${text}`);
   const bounded = <T>(promise: Promise<T>, what: string) =>
@@ -83,36 +95,45 @@ export async function tour(): Promise<number> {
   await pub.close();
 
   step("Same sockets, any transport: TCP, Unix socket, QUIC");
-  const { mkdtempSync } = await import("node:fs");
+  const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const { IpcTransport } = await import("@msg/transport-ipc");
   const { QuicTransport } = await import("@msg/transport-quic");
+  const ipcDir = mkdtempSync(join(tmpdir(), "msg-tour-"));
   const transports: [string, () => Transport, string][] = [
     ["tcp", () => new TcpTransport(), "127.0.0.1:0"],
-    ["ipc", () => new IpcTransport(), join(mkdtempSync(join(tmpdir(), "msg-tour-")), "tour.sock")],
+    ["ipc", () => new IpcTransport(), join(ipcDir, "tour.sock")],
     ["quic", () => new QuicTransport(), "127.0.0.1:0"],
   ];
-  for (const [name, transport, bindAddress] of transports) {
-    const server = new RepSocket(transport());
-    const address = await server.bind(bindAddress);
-    void (async () => {
-      for await (const request of server) request.respond(request.payload);
-    })();
-    const client = new ReqSocket(transport());
-    void client.connect(address);
-    const started = performance.now();
-    await bounded(client.request("ping"), `${name} request`);
-    say(
-      `${name.padEnd(4)} ${address}: first round trip (with connection set-up) ${(performance.now() - started).toFixed(1)} ms`,
-    );
-    await client.close();
-    await server.close();
+  try {
+    for (const [name, transport, bindAddress] of transports) {
+      const server = new RepSocket(transport());
+      const address = await server.bind(bindAddress);
+      void (async () => {
+        for await (const request of server) request.respond(request.payload);
+      })();
+      const client = new ReqSocket(transport());
+      void client.connect(address);
+      const started = performance.now();
+      await bounded(client.request("ping"), `${name} request`);
+      say(
+        `${name.padEnd(4)} ${address}: first round trip (with connection set-up) ${(performance.now() - started).toFixed(1)} ms`,
+      );
+      await client.close();
+      await server.close();
+    }
+  } finally {
+    rmSync(ipcDir, { recursive: true, force: true }); // the socket file is gone; its folder too
   }
   say("(TLS takes certificates: see examples/reqrep_mtls.ts)");
 
-  step("Next");
-  say("msg rep --bind 127.0.0.1:4000 --json    and    msg req --connect 127.0.0.1:4000 --count 1000 --json");
-  say("msg pub / msg sub: see `msg help`; examples/ has one runnable file per feature.");
+  step("Next: from the root of the repository (each line runs as printed; the first two in two terminals)");
+  say("npm exec msg -- rep --bind 127.0.0.1:4000");
+  say("npm exec msg -- req --connect 127.0.0.1:4000 --count 1000");
+  say(
+    "npm exec msg -- --help                  # every command; npm exec msg -- pub --help: one command's flags",
+  );
+  say("node --import tsx examples/pubsub.ts    # examples/ has one runnable file per feature");
   return 0;
 }

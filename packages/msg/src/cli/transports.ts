@@ -3,11 +3,11 @@ import {
   type Compressor,
   compressionNames,
   ErrorCode,
-  MsgError,
   type Transport,
 } from "@msg/core";
 import { createCompressor } from "@msg/wire";
 import { integer, readPem } from "./args.js";
+import { asUsage, UsageError } from "./command.js";
 
 export interface TransportFlags {
   transport?: string;
@@ -39,7 +39,7 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
       const { TlsTransport } = await import("@msg/transport-tcp");
       if (side === "server") {
         if (!cert || !key)
-          throw new MsgError(ErrorCode.InvalidArgument, "--transport tls needs --cert and --key");
+          throw new UsageError(ErrorCode.InvalidArgument, "--transport tls needs --cert and --key");
         return new TlsTransport({ cert, key, ca, requireClientCert: flags["require-client-cert"] ?? false });
       }
       return new TlsTransport({ ca, cert, key, servername: flags.servername });
@@ -60,31 +60,49 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
       const { WssTransport } = await import("@msg/transport-ws");
       if (side === "server") {
         if (!cert || !key)
-          throw new MsgError(ErrorCode.InvalidArgument, "--transport wss needs --cert and --key");
+          throw new UsageError(ErrorCode.InvalidArgument, "--transport wss needs --cert and --key");
         return new WssTransport({ cert, key, ca, requireClientCert: flags["require-client-cert"] ?? false });
       }
       return new WssTransport({ ca, cert, key, servername: flags.servername });
     }
     default:
-      throw new MsgError(
+      throw new UsageError(
         ErrorCode.InvalidArgument,
-        `unknown --transport "${flags.transport}" (tcp, tls, ipc or quic)`,
+        `unknown --transport "${flags.transport}" (tcp, tls, ipc, quic, ws or wss)`,
       );
   }
 }
 
-/** The compressor named by `--compress`, or undefined for `none`. */
-export function createCompressorFlag(
+/**
+ * The compressor named by `--compress`, or undefined for `none`. A native codec that is not installed
+ * fails here, once, with `codec_unavailable` (a socket would otherwise fall back to sending every
+ * payload uncompressed, saying so only in its log).
+ */
+async function createCompressorFlag(
   name: string | undefined,
   level: string | undefined,
-): Compressor | undefined {
+): Promise<Compressor | undefined> {
   if (name === undefined || name === "none") return undefined;
   if (!(compressionNames as readonly string[]).includes(name)) {
-    throw new MsgError(
+    throw new UsageError(
       ErrorCode.InvalidArgument,
       `unknown --compress "${name}" (${compressionNames.join(", ")})`,
     );
   }
   const options = level === undefined ? {} : { level: integer(level, "level", 0) };
-  return createCompressor(name as CompressionName, options);
+  const compressor = asUsage(() => createCompressor(name as CompressionName, options));
+  await compressor.compress(new Uint8Array(1));
+  return compressor;
+}
+
+/** A sending socket's compression options, from `--compress`, `--level` and `--min-compress-size`. */
+export async function compressionOptions(flags: {
+  compress: string;
+  level?: string | undefined;
+  "min-compress-size": string;
+}): Promise<{ compressor: Compressor | undefined; minCompressSize: number }> {
+  return {
+    compressor: await createCompressorFlag(flags.compress, flags.level),
+    minCompressSize: integer(flags["min-compress-size"], "min-compress-size"),
+  };
 }

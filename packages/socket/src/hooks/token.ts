@@ -1,11 +1,16 @@
 import { type Connection, type ConnectionHook, ErrorCode, MsgError, readExactly } from "@msg/core";
-import { AUTH_ACCEPTED, AUTH_REJECTED, AuthDecoder, encodeAuthToken, parseAuthAck } from "@msg/wire";
-
-/** Size of the token frame header: wire id (1) + token length (4). */
-const AUTH_HEADER_SIZE = 5;
+import {
+  AUTH_ACCEPTED,
+  AUTH_ACK_SIZE,
+  AUTH_HEADER_SIZE,
+  AUTH_REJECTED,
+  encodeAuthToken,
+  parseAuthAck,
+  parseAuthHeader,
+} from "@msg/wire";
 
 /**
- * The built-in client token hook (PROTOCOL §4): sends the token, waits for the server's verdict.
+ * The built-in client token hook (docs/protocol.md, "Token handshake"): sends the token, waits for the server's verdict.
  * A refusal fails with MsgError `auth_rejected`.
  */
 export function tokenClientHook(token: Uint8Array | string): ConnectionHook {
@@ -14,7 +19,7 @@ export function tokenClientHook(token: Uint8Array | string): ConnectionHook {
     name: "token-client",
     async run(connection, { signal }) {
       connection.write(frame);
-      const verdict = await readExactly(connection, 2, signal);
+      const verdict = await readExactly(connection, AUTH_ACK_SIZE, signal);
       if (!parseAuthAck(verdict)) {
         throw new MsgError(ErrorCode.AuthRejected, "the server rejected our authentication token");
       }
@@ -23,6 +28,7 @@ export function tokenClientHook(token: Uint8Array | string): ConnectionHook {
   };
 }
 
+/** Options of {@link tokenServerHook}. */
 export interface TokenServerHookOptions {
   /** Decides whether a token is accepted. */
   validate: (token: Uint8Array, connection: Connection) => boolean | Promise<boolean>;
@@ -31,7 +37,7 @@ export interface TokenServerHookOptions {
 }
 
 /**
- * The built-in server token hook (PROTOCOL §4): reads the client's token frame (waiting for all of it,
+ * The built-in server token hook (docs/protocol.md, "Token handshake"): reads the client's token frame (waiting for all of it,
  * however it is split), answers `01 01` and hands the connection on, or answers `01 00`, closes, and
  * fails with MsgError `auth_rejected`.
  */
@@ -40,19 +46,9 @@ export function tokenServerHook(options: TokenServerHookOptions): ConnectionHook
   return {
     name: "token-server",
     async run(connection, { signal }) {
-      let token: Uint8Array | undefined;
-      const decoder = new AuthDecoder({
-        maxFrameSize: maxTokenSize,
-        onFrame: (frame) => {
-          token = frame.token;
-        },
-      });
+      // Exactly the frame's bytes are read: whatever follows stays for the socket.
       const header = await readExactly(connection, AUTH_HEADER_SIZE, signal);
-      decoder.push(header); // validates the wire id and the declared length
-      const length = Buffer.from(header.buffer, header.byteOffset, header.byteLength).readUInt32BE(1);
-      decoder.push(await readExactly(connection, length, signal));
-      if (token === undefined)
-        throw new MsgError(ErrorCode.MalformedFrame, "incomplete authentication frame");
+      const token = await readExactly(connection, parseAuthHeader(header, 0, maxTokenSize), signal);
       if (!(await options.validate(token, connection))) {
         connection.write(AUTH_REJECTED);
         connection.end();

@@ -1,7 +1,9 @@
-import { createLogger, ErrorCode, type PubSocketStats, type Transport } from "@msg/core";
+import { CompressionType, createLogger, ErrorCode, type PubSocketStats, type Transport } from "@msg/core";
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
   type CompressionOptions,
+  compresses,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -11,6 +13,7 @@ import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { validatePubOptions } from "../validate-options.js";
 import { PublishClock } from "./publish-clock.js";
 import { TopicBytesCache } from "./topic-bytes.js";
 
@@ -45,18 +48,34 @@ export interface PubOptions extends ServerOptions, CompressionOptions {
 
 export interface PubEvents extends SocketEvents {
   /** A subscriber's subscription changed (after it was applied). */
-  subscribed: { address: string; pattern: string };
-  unsubscribed: { address: string; pattern: string };
+  subscribed: {
+    /** The subscriber's address. */
+    address: string;
+    /** The pattern added. */
+    pattern: string;
+  };
+  /** A subscriber's unsubscription was applied. */
+  unsubscribed: {
+    /** The subscriber's address. */
+    address: string;
+    /** The pattern removed. */
+    pattern: string;
+  };
 }
 
 /** Per-subscriber figures, for `subscribers()`. */
 export interface SubscriberInfo {
+  /** The subscriber's address. */
   address: string;
+  /** Its subscriptions. */
   patterns: string[];
-  /** Messages sent to this subscriber (its next seq). */
+  /** Messages sent to this subscriber. */
   sent: number;
+  /** Messages dropped for this subscriber (its queue was full); each left a gap in its seq numbers. */
   dropped: number;
+  /** Messages waiting in its queue now. */
   queuedMessages: number;
+  /** Bytes waiting in its queue now. */
   queuedBytes: number;
 }
 
@@ -64,7 +83,10 @@ export interface SubscriberInfo {
 interface PubSession extends ServerSession {
   decoder: PubSubDecoder;
   matcher: TopicMatcher;
-  /** Frames sent on this connection so far: the next frame's seq (mod 2^32). */
+  /**
+   * Messages offered to this subscriber so far, sent or dropped: the next one's seq (mod 2^32). A
+   * message dropped here keeps its number, so the subscriber sees the loss as a jump.
+   */
   seq: number;
   sent: number;
   dropped: number;
@@ -76,8 +98,9 @@ const log = createLogger("socket.pub");
 
 /**
  * The publishing side of publish/subscribe. Binds; each subscriber gets its own session with its
- * subscriptions, a sequence number counting the frames actually sent to it (so it can see gaps), and
- * a queue bounded in messages and bytes.
+ * subscriptions, a sequence number counting the messages offered to it (numbered before the decision
+ * to send or drop, so a message dropped here is a gap the subscriber sees), and a queue bounded in
+ * messages and bytes.
  *
  * ```ts
  * const pub = new PubSocket(new TcpTransport());
@@ -103,6 +126,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
 
   constructor(transport: Transport, options: PubOptions = {}) {
     super();
+    validatePubOptions(options);
     this.#compression = resolveCompression(options);
     this.#maxQueueMessages = options.maxQueueMessages ?? 1024;
     this.#maxQueueBytes = options.maxQueueBytes ?? 8 * 1024 * 1024;
@@ -117,13 +141,14 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       fire: (event, payload) => this.fire(event, payload as PubEvents[typeof event]),
       factory: {
         open: (base) => this.#open(base),
-        receive: (session, chunk) => session.decoder.push(chunk),
+        decoder: (session) => session.decoder,
         drained: (session) => this.#wakeRoomWaiters(session),
         closed: (session) => this.#wakeRoomWaiters(session),
       },
     });
   }
 
+  /** The bound address (with the real port), or undefined before `bind`. */
   get localAddress(): string | undefined {
     return this.#core.localAddress;
   }
@@ -151,7 +176,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * case under the `drop` policy: nothing to wait for, nothing allocated), or a Promise when it has to
    * wait: for room under `block`, or for an asynchronous codec. `await pub.publish(...)` works either
    * way. Errors come as a rejected Promise: `invalid_state` before bind, `invalid_topic` for a reserved,
-   * wildcard or oversized topic, `socket_closed` after close.
+   * wildcard or oversized topic, `frame_too_large` for a payload over `maxFrameSize` (after
+   * compression), `socket_closed` after close.
    */
   publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
     if (this.#closed) return Promise.reject(closedError());
@@ -163,11 +189,13 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     } catch (error) {
       return Promise.reject(error);
     }
+    const data = toBytes(payload);
+    const compress = compresses(this.#compression, data.byteLength);
+    // Refused whether or not anyone subscribes, so the error does not depend on timing.
+    const tooLarge = compress ? undefined : oversizeError("message", data.byteLength, this.#compression);
+    if (tooLarge) return Promise.reject(tooLarge);
     this.#stats.messagesPublished++;
     if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
-    const data = toBytes(payload);
-    const compress =
-      this.#compression.compressor !== undefined && data.byteLength > this.#compression.minCompressSize;
     if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
       return Promise.reject(
@@ -180,6 +208,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     return this.#track(
       previous.then(async () => {
         const wire = await prepared;
+        const compressedTooLarge = oversizeError("message", wire.data.byteLength, this.#compression);
+        if (compressedTooLarge) throw compressedTooLarge;
         return this.#fanOut(topic, topicBytes, wire.type, wire.data);
       }),
     );
@@ -210,6 +240,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     }));
   }
 
+  /** A snapshot of the socket's counters; per-subscriber figures are in {@link PubSocket.subscribers}. */
   stats(): PubSocketStats {
     return {
       ...this.#stats,
@@ -242,6 +273,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -257,13 +289,15 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     for (let i = 0; i < sessions.length; i++) {
       const session = sessions[i]!;
       if (session.closed || !session.matcher.matches(topic)) continue;
+      const seq = session.seq;
+      session.seq = (seq + 1) >>> 0;
       if (this.#hasRoom(session, data.byteLength)) {
-        this.#send(session, topicBytes, timestamp, type, data);
+        this.#send(session, topicBytes, timestamp, seq, type, data);
       } else if (this.#policy === "block") {
         waits ??= [];
         waits.push(
           this.#whenRoom(session, data.byteLength).then(() => {
-            if (!session.closed) this.#send(session, topicBytes, timestamp, type, data);
+            if (!session.closed) this.#send(session, topicBytes, timestamp, seq, type, data);
           }),
         );
       } else {
@@ -289,9 +323,15 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     }
   }
 
-  #send(session: PubSession, topic: Uint8Array, timestamp: number, type: number, data: Uint8Array): void {
-    session.writer.writePubSub(type, topic, timestamp, session.seq, data);
-    session.seq = (session.seq + 1) >>> 0;
+  #send(
+    session: PubSession,
+    topic: Uint8Array,
+    timestamp: number,
+    seq: number,
+    type: number,
+    data: Uint8Array,
+  ): void {
+    session.writer.writePubSub(type, topic, timestamp, seq, data);
     session.sent++;
     this.#stats.bytesTx += PUBSUB_FIXED_HEADER_SIZE + topic.byteLength + data.byteLength;
   }
@@ -333,11 +373,20 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     for (const wake of session.roomWaiters.splice(0)) wake();
   }
 
-  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (PROTOCOL §3). */
+  /** A frame from a subscriber: subscribe/unsubscribe; anything else is ignored (docs/protocol.md, "Subscription control frames"). */
   #onControl(session: PubSession, frame: PubSubFrame): void {
     const control = parseControlTopic(frame.topic);
     if (!control) return;
     const address = session.connection.remoteAddress;
+    if (frame.compression > CompressionType.Lz4) {
+      // Not a frame msg-rs or this library sends: refused and counted; the connection stays.
+      this.#core.countPeerError(ErrorCode.UnsupportedCompression);
+      log.warn("ignored a subscription frame with an unknown compression id", {
+        address,
+        compression: frame.compression,
+      });
+      return;
+    }
     try {
       if (control.kind === "subscribe") {
         if (session.matcher.size >= this.#maxSubscriptions && !session.matcher.has(control.pattern)) {

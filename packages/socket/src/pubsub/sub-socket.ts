@@ -1,4 +1,5 @@
 import {
+  type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
   createLogger,
@@ -18,10 +19,13 @@ import { type CompressionOptions, type ResolvedCompression, resolveCompression }
 import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { tokenClientHook } from "../hooks/token.js";
+import { InboundGuard, type InboundOptions } from "../inbound.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
+import { validateSubOptions } from "../validate-options.js";
+import { SubscriptionWriter } from "./subscription-writer.js";
 
-export interface SubOptions extends ReconnectOptions, CompressionOptions {
+export interface SubOptions extends ReconnectOptions, CompressionOptions, InboundOptions {
   /**
    * Messages received but not yet taken by the application's loop. When full, new messages are dropped
    * and counted in `droppedMessagesTotal` (and emitted as `messageDropped`). Default 8192 (as msg-rs).
@@ -35,6 +39,7 @@ export interface SubOptions extends ReconnectOptions, CompressionOptions {
 
 /** One received message. */
 export interface SubMessage {
+  /** The topic it was published on. */
   topic: string;
   /** The payload, decompressed. */
   payload: Uint8Array;
@@ -46,6 +51,7 @@ export interface SubMessage {
   timestamp: number;
 }
 
+/** The events of a Sub socket: the shared {@link SocketEvents}. */
 export type SubEvents = SocketEvents;
 
 /** One publisher this socket dials. */
@@ -53,9 +59,12 @@ interface Upstream {
   address: string;
   dialer: Dialer;
   connection: Connection | undefined;
+  /** Sends subscription changes on `connection`, respecting its backpressure. */
+  subscriptions: SubscriptionWriter | undefined;
   /** The seq expected next on the current connection (undefined before the first message). */
   expectedSeq: number | undefined;
-  stats: PublisherStats;
+  /** Its counters; the connect-attempt figures come from the dialer. */
+  stats: Omit<PublisherStats, keyof ConnectAttemptStats>;
   latencySamples: number;
   /** Keeps messages of this publisher in order when some decompress asynchronously. */
   chain: Promise<void> | undefined;
@@ -94,9 +103,12 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   readonly #patterns = new Set<string>();
   #closed = false;
   readonly #stats = { messagesReceivedTotal: 0, droppedMessagesTotal: 0, bytesRx: 0 };
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: SubOptions = {}) {
     super();
+    validateSubOptions(options);
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#hook =
@@ -129,8 +141,9 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     const upstream: Upstream = {
       address: target,
       connection: undefined,
+      subscriptions: undefined,
       expectedSeq: undefined,
-      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0 },
+      stats: { bytesRx: 0, messagesReceived: 0, averageLatencyUs: 0, seqGaps: 0, missing: 0 },
       latencySamples: 0,
       chain: undefined,
       chained: 0,
@@ -139,15 +152,15 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         transport: this.#transport,
         address: target,
         hook: this.#hook,
-        options: { reconnectInitialDelay: 100, ...this.#options },
+        options: this.#options,
         log,
         events: {
           connected: (connection) => {
             this.#attach(upstream, connection);
             settle.resolve();
           },
-          reconnectScheduled: (delayMs, attempt) =>
-            this.fire("reconnectScheduled", { address: target, delayMs, attempt }),
+          reconnectScheduled: (delayMs, attempt, error) =>
+            this.fire("reconnectScheduled", { address: target, delayMs, attempt, error }),
           hookFailed: (error) => this.fire("hookFailed", { address: target, error }),
           authRejected: () => this.fire("authRejected", { address: target }),
           gaveUp: (error) => {
@@ -174,23 +187,30 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   /**
    * Subscribes to a pattern (NATS syntax: `.` separated tokens, `*` one token, `>` the rest) on every
    * publisher, now and after every (re)connect. Subscribing twice is the same as once.
-   * Throws `invalid_topic` for a reserved (`MSG...`) or oversized pattern.
+   *
+   * Resolves once the subscription has been handed to the transport of every publisher connected at
+   * the time of the call (at once when none is: each gets it when it connects). While a publisher's
+   * connection pushes back, that waits for it to drain, or to close. It does not mean the publisher has
+   * applied it (the protocol has no acknowledgement; the Pub fires `subscribed` when it has), so a
+   * message published right after may still miss it.
+   * Rejects with `invalid_topic` for a reserved (`MSG...`) or oversized pattern, `socket_closed` after close.
    */
   async subscribe(pattern: string): Promise<void> {
     if (this.#closed) throw closedError();
     validatePattern(pattern);
     this.#patterns.add(pattern);
-    this.#broadcast(encodeSubscribe(pattern));
+    await this.#broadcast(pattern, encodeSubscribe(pattern));
   }
 
-  /** Removes a subscription from every publisher. */
+  /** Removes a subscription from every publisher; resolves as `subscribe` does. */
   async unsubscribe(pattern: string): Promise<void> {
     if (this.#closed) throw closedError();
     validatePattern(pattern);
     this.#patterns.delete(pattern);
-    this.#broadcast(encodeUnsubscribe(pattern));
+    await this.#broadcast(pattern, encodeUnsubscribe(pattern));
   }
 
+  /** Iterates over incoming messages with `for await`; ends when the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<SubMessage> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -200,10 +220,13 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     return this.#queue;
   }
 
+  /** A snapshot of the socket's counters, with per-publisher figures. */
   stats(): SubSocketStats {
     const publishers: Record<string, PublisherStats> = {};
-    for (const upstream of this.#upstreams.values()) publishers[upstream.address] = { ...upstream.stats };
-    return { ...this.#stats, publishers };
+    for (const upstream of this.#upstreams.values()) {
+      publishers[upstream.address] = { ...upstream.stats, ...upstream.dialer.attemptStats() };
+    }
+    return { ...this.#stats, publishers, connectionErrors: this.#inbound.faults.counts };
   }
 
   /** Disconnects from every publisher and ends iteration. Stops every timer. */
@@ -216,16 +239,28 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
 
-  #broadcast(frame: Uint8Array): void {
-    for (const upstream of this.#upstreams.values()) upstream.connection?.write(frame);
+  #broadcast(pattern: string, frame: Uint8Array): Promise<unknown> {
+    const sends: Promise<void>[] = [];
+    for (const upstream of this.#upstreams.values()) {
+      if (upstream.subscriptions) sends.push(upstream.subscriptions.send(pattern, frame));
+    }
+    return Promise.all(sends);
   }
 
   #attach(upstream: Upstream, connection: Connection): void {
     upstream.connection = connection;
+    // Subscriptions go first, on every (re)connect: one write for all of them.
+    const initial =
+      this.#patterns.size > 0
+        ? Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern)))
+        : undefined;
+    const subscriptions = new SubscriptionWriter(connection, initial);
+    upstream.subscriptions = subscriptions;
     upstream.expectedSeq = undefined; // a new connection numbers from 0 again
     upstream.chain = undefined;
     upstream.chained = 0;
@@ -234,34 +269,29 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onMessage(upstream, frame),
     });
+    const inbound = this.#inbound.open(decoder, connection, upstream.address);
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;
         upstream.stats.bytesRx += chunk.byteLength;
-        try {
-          decoder.push(chunk);
-        } catch (error) {
-          const failure = toMsgError(error, ErrorCode.MalformedFrame);
-          log.warn("publisher sent invalid data; reconnecting", {
-            address: upstream.address,
-            error: failure.message,
-          });
-          this.fire("peerError", { address: upstream.address, error: failure });
-          connection.destroy(failure);
-        }
+        inbound.push(chunk);
       },
-      onEnd: () => connection.end(),
+      onEnd: () => {
+        inbound.end(this.#closed);
+        connection.end();
+      },
+      onDrain: () => subscriptions.drained(),
       onClose: (error) => {
+        subscriptions.closed();
+        // A publisher this socket stopped dialling (close, disconnect) was cut off by us.
+        inbound.closed(this.#closed || this.#upstreams.get(upstream.address) !== upstream);
         if (upstream.connection !== connection) return;
         upstream.connection = undefined;
+        upstream.subscriptions = undefined;
         if (!this.#closed) this.fire("disconnected", { address: upstream.address, error });
         upstream.dialer.disconnected(error);
       },
     });
-    // Subscriptions go first, on every (re)connect: one write for all of them.
-    if (this.#patterns.size > 0) {
-      connection.write(Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern))));
-    }
     this.fire("connected", { address: upstream.address });
   }
 
@@ -329,7 +359,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
 
   #trackSeq(upstream: Upstream, seq: number): void {
     if (upstream.expectedSeq !== undefined && seq !== upstream.expectedSeq) {
-      upstream.stats.seqGaps += (seq - upstream.expectedSeq) >>> 0;
+      upstream.stats.seqGaps++;
+      upstream.stats.missing += (seq - upstream.expectedSeq) >>> 0;
     }
     upstream.expectedSeq = (seq + 1) >>> 0;
   }

@@ -1,8 +1,17 @@
-import { createLogger, ErrorCode, type RepSocketStats, type Transport, toMsgError } from "@msg/core";
+import {
+  createLogger,
+  ErrorCode,
+  type MsgError,
+  type RepSocketStats,
+  type Transport,
+  toMsgError,
+} from "@msg/core";
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import { AsyncQueue } from "../async-queue.js";
 import {
   type CompressionOptions,
+  compresses,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
@@ -11,6 +20,7 @@ import {
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
 import { isPing, msgError, PONG } from "../util.js";
+import { validateRepOptions } from "../validate-options.js";
 
 export interface RepOptions extends ServerOptions, CompressionOptions {
   /**
@@ -35,11 +45,13 @@ export interface Request {
   readonly id: number;
   /**
    * Sends the response (once; a second call throws `invalid_state`). If the peer is gone, the
-   * response is dropped and counted in `failedRequests`.
+   * response is dropped and counted in `failedRequests`. A payload over `maxFrameSize` throws
+   * `frame_too_large` and leaves the request unanswered, so a smaller answer can still be sent.
    */
   respond(payload: Uint8Array | string): void;
 }
 
+/** The events of a Rep socket: the shared {@link SocketEvents}. */
 export type RepEvents = SocketEvents;
 
 /** One connected Req peer. */
@@ -55,24 +67,38 @@ interface RepSession extends ServerSession {
 
 const log = createLogger("socket.rep");
 
+function throwIfOversize(size: number, compression: ResolvedCompression): void {
+  const tooLarge = oversizeError("response", size, compression);
+  if (tooLarge) throw tooLarge;
+}
+
 /** A request handed to the application; `respond` sends the answer on the connection it came from. */
 class IncomingRequest implements Request {
+  readonly payload: Uint8Array;
+  readonly id: number;
   readonly peer: string;
+  // Private: what a user may touch is exactly the `Request` interface.
+  readonly #session: RepSession;
+  readonly #send: (session: RepSession, id: number, payload: Uint8Array) => void;
   #answered = false;
 
   constructor(
-    readonly payload: Uint8Array,
-    readonly id: number,
-    readonly session: RepSession,
-    readonly send: (session: RepSession, id: number, payload: Uint8Array) => void,
+    payload: Uint8Array,
+    id: number,
+    session: RepSession,
+    send: (session: RepSession, id: number, payload: Uint8Array) => void,
   ) {
+    this.payload = payload;
+    this.id = id;
     this.peer = session.connection.remoteAddress;
+    this.#session = session;
+    this.#send = send;
   }
 
   respond(payload: Uint8Array | string): void {
     if (this.#answered) throw msgError(ErrorCode.InvalidState, `request ${this.id} was already answered`);
+    this.#send(this.#session, this.id, toBytes(payload)); // throws before sending anything
     this.#answered = true;
-    this.send(this.session, this.id, toBytes(payload));
   }
 }
 
@@ -102,6 +128,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
 
   constructor(transport: Transport, options: RepOptions = {}) {
     super();
+    validateRepOptions(options);
     this.#compression = resolveCompression(options);
     this.#maxPendingResponses = options.maxPendingResponses ?? 8192;
     this.#queue = new AsyncQueue(options.maxQueuedRequests ?? 65536, () => this.#resumeAll());
@@ -112,9 +139,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       fire: (event, payload) => this.fire(event, payload),
       factory: {
         open: (base) => this.#open(base),
-        receive: (session, chunk) => {
-          this.#stats.bytesRx += chunk.byteLength;
-          session.decoder.push(chunk);
+        decoder: (session) => session.decoder,
+        received: (_session, bytes) => {
+          this.#stats.bytesRx += bytes;
         },
         drained: (session) => {
           session.writeBlocked = false;
@@ -139,6 +166,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     return this.#core.control(message);
   }
 
+  /** Iterates over incoming requests with `for await`; ends when the socket closes. */
   [Symbol.asyncIterator](): AsyncIterator<Request> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -148,6 +176,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     return this.#queue;
   }
 
+  /** A snapshot of the socket's counters. */
   stats(): RepSocketStats {
     return {
       ...this.#stats,
@@ -175,6 +204,7 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -274,9 +304,9 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
       this.#responded(session);
       return;
     }
-    const { compressor, minCompressSize } = this.#compression;
-    if (compressor === undefined || payload.byteLength <= minCompressSize) {
+    if (!compresses(this.#compression, payload.byteLength)) {
       // The common case, without the allocation of prepareOutgoing's result.
+      throwIfOversize(payload.byteLength, this.#compression);
       this.#send(session, 0, id, payload);
       this.#responded(session);
       return;
@@ -284,13 +314,23 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     const prepared = prepareOutgoing(this.#compression, payload, log);
     if (prepared instanceof Promise) {
       prepared.then((wire) => {
-        if (!session.closed) this.#send(session, wire.type, id, wire.data);
+        const tooLarge = oversizeError("response", wire.data.byteLength, this.#compression);
+        if (tooLarge) this.#unsendable(session, id, tooLarge);
+        else if (!session.closed) this.#send(session, wire.type, id, wire.data);
         this.#responded(session);
       });
     } else {
+      throwIfOversize(prepared.data.byteLength, this.#compression);
       this.#send(session, prepared.type, id, prepared.data);
       this.#responded(session);
     }
+  }
+
+  /** A response compressed asynchronously came out over maxFrameSize: too late to throw, so dropped. */
+  #unsendable(session: RepSession, id: number, error: MsgError): void {
+    this.#stats.failedRequests++;
+    log.warn("response dropped: over maxFrameSize after compression", { id, error: error.message });
+    this.fire("messageDropped", { reason: error.code, address: session.connection.remoteAddress, error });
   }
 
   #send(session: RepSession, compression: number, id: number, data: Uint8Array): void {

@@ -13,21 +13,26 @@ import {
 import { decompress, REQREP_HEADER_SIZE, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import {
   type CompressionOptions,
+  compresses,
+  oversizeError,
   prepareOutgoing,
   type ResolvedCompression,
   resolveCompression,
   toBytes,
+  type WirePayload,
 } from "../compression.js";
 import { DeadlineTimer } from "../deadlines.js";
 import { Dialer, type ReconnectOptions } from "../dialer.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { FrameWriter } from "../frame-writer.js";
 import { tokenClientHook } from "../hooks/token.js";
+import { type InboundFrames, InboundGuard, type InboundOptions } from "../inbound.js";
 import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
+import { validateReqOptions } from "../validate-options.js";
 
-export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions {
+export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions, InboundOptions {
   /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
   timeout?: number;
   /** Requests sent and awaiting their response at once. Default 8192 (as msg-rs). */
@@ -42,10 +47,11 @@ export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, Compre
   resendOnReconnect?: boolean;
   /** Runs after every connect and reconnect, before any request (authentication, ...). Default none. */
   hook?: ConnectionHook;
-  /** Shorthand for `hook: tokenClientHook(authToken)` (PROTOCOL §4). */
+  /** Shorthand for `hook: tokenClientHook(authToken)` (docs/protocol.md, "Token handshake"). */
   authToken?: Uint8Array | string;
 }
 
+/** Options of one {@link ReqSocket.request} call. */
 export interface RequestOptions {
   /** Overrides the socket's `timeout` for this request, in ms. */
   timeout?: number;
@@ -53,6 +59,7 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** The events of a Req socket: the shared {@link SocketEvents}. */
 export type ReqEvents = SocketEvents;
 
 interface PendingRequest {
@@ -80,7 +87,7 @@ const COMPRESSING = -2;
 interface ReqSession {
   connection: Connection;
   writer: FrameWriter;
-  decoder: ReqRepDecoder;
+  inbound: InboundFrames;
 }
 
 const log = createLogger("socket.req");
@@ -123,15 +130,21 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #connectWaiters: { resolve(): void; reject(error: MsgError): void }[] = [];
   readonly #rtt = new RttTracker();
   readonly #deadlines = new DeadlineTimer<PendingRequest>((request) =>
-    this.#fail(request, msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms`)),
+    this.#fail(
+      request,
+      msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms${this.#whyNotConnected()}`),
+    ),
   );
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
   /** Set while close() lingers: called once nothing is in flight any more. */
   #onIdle: (() => void) | undefined;
   readonly #failures: Record<string, number> = {};
+  readonly #inbound: InboundGuard;
 
   constructor(transport: Transport, options: ReqOptions = {}) {
     super();
+    validateReqOptions(options);
+    this.#inbound = new InboundGuard(options, (event, payload) => this.fire(event, payload), log);
     this.#transport = transport;
     this.#options = options;
     this.#timeout = options.timeout ?? 5000;
@@ -169,8 +182,8 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       log,
       events: {
         connected: (connection) => this.#attach(connection),
-        reconnectScheduled: (delayMs, attempt) =>
-          this.fire("reconnectScheduled", { address, delayMs, attempt }),
+        reconnectScheduled: (delayMs, attempt, error) =>
+          this.fire("reconnectScheduled", { address, delayMs, attempt, error }),
         hookFailed: (error) => this.fire("hookFailed", { address, error }),
         authRejected: () => this.fire("authRejected", { address }),
         gaveUp: (error) => this.#giveUp(address, error),
@@ -196,12 +209,21 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       );
     }
     const bytes = toBytes(payload);
+    const wire = compresses(this.#compression, bytes.byteLength)
+      ? prepareOutgoing(this.#compression, bytes, log)
+      : { type: CompressionType.None, data: bytes };
+    const tooLarge =
+      wire instanceof Promise ? undefined : oversizeError("request", wire.data.byteLength, this.#compression);
+    if (tooLarge) {
+      this.#count(tooLarge.code);
+      return Promise.reject(tooLarge);
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       const timeoutMs = options.timeout ?? this.#timeout;
       const request: PendingRequest = {
-        id: NOT_SENT,
-        type: CompressionType.None,
-        data: bytes,
+        id: wire instanceof Promise ? COMPRESSING : NOT_SENT,
+        type: wire instanceof Promise ? CompressionType.None : wire.type,
+        data: wire instanceof Promise ? bytes : wire.data,
         ping: isPing(bytes),
         resent: false,
         sentAt: 0,
@@ -217,9 +239,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
-      if (this.#compression.compressor && bytes.byteLength > this.#compression.minCompressSize) {
-        this.#compress(request);
-      }
+      if (wire instanceof Promise) this.#whenCompressed(request, wire);
       if (sendNow && request.id === NOT_SENT) {
         this.#send(this.#session!, request); // nothing queued ahead: skip the queue
       } else {
@@ -229,29 +249,29 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     });
   }
 
-  /** Compresses a waiting request's payload; it keeps its place in the queue meanwhile. */
-  #compress(request: PendingRequest): void {
-    const prepared = prepareOutgoing(this.#compression, request.data, log);
-    if (prepared instanceof Promise) {
-      request.id = COMPRESSING;
-      prepared.then((wire) => {
+  /** An asynchronous codec finished a waiting request's payload; it kept its place in the queue meanwhile. */
+  #whenCompressed(request: PendingRequest, compressing: Promise<WirePayload>): void {
+    compressing.then((wire) => {
+      const tooLarge = oversizeError("request", wire.data.byteLength, this.#compression);
+      if (tooLarge) this.#fail(request, tooLarge);
+      else {
         request.type = wire.type;
         request.data = wire.data;
         request.id = NOT_SENT;
-        this.#pump();
-      });
-    } else {
-      request.type = prepared.type;
-      request.data = prepared.data;
-    }
+      }
+      this.#pump(); // requests behind this one may be ready and waiting for it
+    });
   }
 
+  /** A snapshot of the socket's counters, with the current connection's transport figures. */
   stats(): ReqSocketStats {
     const snapshot: ReqSocketStats = {
       ...this.#stats,
       averageRttUs: this.#rtt.average,
       recentRttUs: this.#rtt.recent,
       failures: { ...this.#failures },
+      connectionErrors: this.#inbound.faults.counts,
+      ...(this.#dialer?.attemptStats() ?? { failedConnectAttempts: 0 }),
     };
     const transport = this.#session?.connection.stats?.();
     if (transport) snapshot.transport = transport;
@@ -287,6 +307,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     this.fire("closed", {});
   }
 
+  /** Closes the socket (for `await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
@@ -297,26 +318,24 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onResponse(frame),
     });
-    const session: ReqSession = { connection, writer, decoder };
+    const inbound = this.#inbound.open(decoder, connection);
+    const session: ReqSession = { connection, writer, inbound };
     this.#session = session;
     connection.setHandler({
       onData: (chunk) => {
         this.#stats.bytesRx += chunk.byteLength;
-        try {
-          decoder.push(chunk);
-        } catch (error) {
-          const failure = toMsgError(error, ErrorCode.MalformedFrame);
-          log.warn("malformed response; closing the connection", { error: failure.message });
-          this.fire("peerError", { address: connection.remoteAddress, error: failure });
-          connection.destroy(failure);
-        }
+        inbound.push(chunk);
       },
       onDrain: () => {
         writer.handleDrain();
         this.#pump();
       },
-      onEnd: () => connection.end(),
+      onEnd: () => {
+        inbound.end(this.#closed);
+        connection.end();
+      },
       onClose: (error) => {
+        inbound.closed(this.#closed);
         if (this.#session !== session) return;
         this.#detach(error);
         this.#dialer?.disconnected(error);
@@ -448,6 +467,16 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #settle(request: PendingRequest): void {
     this.#deadlines.delete(request);
     if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
+  }
+
+  /** For a timeout: why nothing could be sent, when the socket is not connected ("" when it is). */
+  #whyNotConnected(): string {
+    if (this.#session) return "";
+    if (!this.#dialer) return " (not connected: connect() was not called)";
+    const { failedConnectAttempts, lastConnectError } = this.#dialer.attemptStats();
+    if (failedConnectAttempts === 0 || !lastConnectError) return " (not connected yet)";
+    const attempts = `${failedConnectAttempts} attempt${failedConnectAttempts === 1 ? "" : "s"}`;
+    return ` (not connected: ${lastConnectError.message}, ${attempts})`;
   }
 
   #giveUp(address: string, error: MsgError): void {

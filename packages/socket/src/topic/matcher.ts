@@ -1,9 +1,10 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { checkInteger } from "@msg/core";
 import { ResultCache, type ResultCacheStats } from "./result-cache.js";
 import { hasWildcardToken, tokenize } from "./tokens.js";
 import { PatternTrie } from "./trie.js";
 import { validatePattern } from "./validate.js";
 
+/** Options of {@link TopicMatcher}. */
 export interface TopicMatcherOptions {
   /**
    * How many recent topics remember their match result, so that a publisher sending the same topics
@@ -22,10 +23,9 @@ export interface TopicMatcherOptions {
 const DEFAULT_CACHE_SIZE = 256;
 const DEFAULT_MAX_CACHED_TOPIC_LENGTH = 256;
 
+/** An integer of at least 0, else MsgError `invalid_argument` naming the option. */
 function checkCount(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new MsgError(ErrorCode.InvalidArgument, `${name} must be a non-negative integer, got ${value}`);
-  }
+  checkInteger(name, value, 0);
   return value;
 }
 

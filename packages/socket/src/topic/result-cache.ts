@@ -1,7 +1,8 @@
-/** Counters of a {@link ResultCache}, cumulative since it was created. */
+/** Counters of a `ResultCache` (the topic matcher's cache of match results), cumulative since it was created. */
 export interface ResultCacheStats {
   /** Entries held now (at most the cache's capacity). */
   size: number;
+  /** Lookups answered from the cache. */
   hits: number;
   /** Lookups that found nothing, including those made while the cache was bypassed. */
   misses: number;

@@ -3,14 +3,14 @@ import { hasWildcardToken, TAIL_WILDCARD, tokenize } from "./tokens.js";
 
 /**
  * Topics and patterns starting with these three characters are reserved for control frames
- * (`MSG.SUB.<pattern>`, `MSG.UNSUB.<pattern>`, PROTOCOL §3). The test is a plain, case-sensitive string
+ * (`MSG.SUB.<pattern>`, `MSG.UNSUB.<pattern>`, docs/protocol.md, "Subscription control frames"). The test is a plain, case-sensitive string
  * prefix, exactly like msg-rs's `topic.starts_with("MSG")`: `MSG`, `MSG.x` and also `MSGX` are reserved,
  * while `msg.x` and `xMSG` are not. Reserving `MSGX` too keeps both implementations accepting the same
  * topics: a msg-rs subscriber refuses to subscribe to `MSGX`, so publishing it here would reach no one.
  */
 export const RESERVED_TOPIC_PREFIX = "MSG";
 
-/** The longest topic, in UTF-8 bytes: the pub/sub header's u16 topic length (PROTOCOL §3). */
+/** The longest topic, in UTF-8 bytes: the pub/sub header's u16 topic length (docs/protocol.md, "Pub/Sub frames"). */
 export const MAX_TOPIC_BYTES = 65_535;
 
 /**

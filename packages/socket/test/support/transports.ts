@@ -1,10 +1,5 @@
-import { createSocket } from "node:dgram";
-import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ErrorCode, isMsgError, type Transport } from "@msg/core";
-import { generateTestPki } from "@msg/core/testing";
+import { freePort, freeUdpPort, generateTestPki, TempPaths } from "@msg/core/testing";
 import { IpcTransport } from "@msg/transport-ipc";
 import { QuicTransport } from "@msg/transport-quic";
 import { TcpTransport, TlsTransport } from "@msg/transport-tcp";
@@ -24,7 +19,7 @@ export interface TransportFixture {
   reservedAddress(): Promise<string>;
   /**
    * Over QUIC the accepting side sees a connection only once the connecting side has written to it
-   * (PROTOCOL §4, §7), so a hook where the server speaks first must let the client open.
+   * (docs/protocol.md, "Token handshake" and "QUIC"), so a hook where the server speaks first must let the client open.
    */
   clientSpeaksFirst?: boolean;
   /**
@@ -53,21 +48,8 @@ export async function bindAgain(
   }
 }
 
-let pathCounter = 0;
-const ipcDir = mkdtempSync(join(tmpdir(), "msg-socket-test-"));
-
-export function freshIpcPath(): string {
-  return join(ipcDir, `s${process.pid}-${pathCounter++}.sock`);
-}
-
-/** A free TCP port on 127.0.0.1, found by binding port 0 and releasing it. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+/** Fresh socket paths for the IPC fixture, in one temp directory for this test process. */
+const ipcPaths = new TempPaths();
 
 export const tcp: TransportFixture = {
   name: "tcp",
@@ -76,15 +58,6 @@ export const tcp: TransportFixture = {
   bindAddress: () => "127.0.0.1:0",
   reservedAddress: async () => `127.0.0.1:${await freePort()}`,
 };
-
-/** A free UDP port on 127.0.0.1, found by binding port 0 and releasing it. */
-export async function freeUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(resolve));
-  return port;
-}
 
 export const quic: TransportFixture = {
   name: "quic",
@@ -112,8 +85,8 @@ export const ipc: TransportFixture = {
   name: "ipc",
   server: () => new IpcTransport(),
   client: () => new IpcTransport(),
-  bindAddress: freshIpcPath,
-  reservedAddress: async () => freshIpcPath(),
+  bindAddress: () => ipcPaths.next(),
+  reservedAddress: async () => ipcPaths.next(),
 };
 
 export const ws: TransportFixture = {

@@ -1,8 +1,15 @@
-import type { QUICClient } from "@matrixai/quic";
-import { ErrorCode, MsgError } from "@msg/core";
-import { formatAddress } from "../address.js";
+import type { QUICClient, QUICSocket } from "@matrixai/quic";
+import { ErrorCode, formatEndpoint, MsgError } from "@msg/core";
 import { closeReason, describe } from "./describe.js";
-import { bridgeLogger, clientCrypto, libraryLogger, sessionConfig, streamCodec, toPemList } from "./glue.js";
+import {
+  bridgeLogger,
+  clientCrypto,
+  libraryLogger,
+  sessionConfig,
+  sizeUdpBuffers,
+  streamCodec,
+  toPemList,
+} from "./glue.js";
 import { loadQuicLibrary, type QuicLibrary } from "./load.js";
 import { LibrarySession } from "./session.js";
 import type {
@@ -19,7 +26,7 @@ import type {
  */
 export async function connectQuic(options: ClientOptions, signal?: AbortSignal): Promise<ClientSession> {
   const lib = await loadQuicLibrary();
-  const target = formatAddress(options.host, options.port);
+  const target = formatEndpoint(options.host, options.port);
   const abort = new AbortController();
   const timeoutError = new MsgError(
     ErrorCode.ConnectFailed,
@@ -105,6 +112,8 @@ class LibraryClientSession extends LibrarySession implements ClientSession {
   constructor(lib: QuicLibrary, client: QUICClient, settings: QuicSessionSettings) {
     super(lib, client.connection, settings);
     this.#client = client;
+    // The client's own UDP socket, created by the library with the system's buffer sizes.
+    sizeUdpBuffers((client as unknown as { socket: QUICSocket }).socket, settings.udpBufferSize);
     // Resolves once the connection has drained and the client's own UDP socket is closed.
     this.released = client.closedP;
   }

@@ -3,6 +3,8 @@
  * the config both sides share.
  */
 import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from "node:crypto";
+import type { Socket as UdpSocket } from "node:dgram";
+import type { QUICSocket } from "@matrixai/quic";
 import { createLogger, type Logger } from "@msg/core";
 import type { Pem } from "../options.js";
 import { CloseCode, type QuicSessionSettings } from "./types.js";
@@ -19,6 +21,22 @@ export function sessionConfig(settings: QuicSessionSettings) {
     readableChunkSize: settings.readChunkSize,
     initialMaxStreamsUni: 0,
   };
+}
+
+/**
+ * Sets the UDP socket's receive and send buffers (`bytes`, 0 = leave them). The library keeps its
+ * `dgram.Socket` in a protected field and offers no option for this. A refusal is logged, not fatal:
+ * the connection works with the system's buffers, only less well under bursts.
+ */
+export function sizeUdpBuffers(socket: QUICSocket, bytes: number): void {
+  if (bytes === 0) return;
+  const udp = (socket as unknown as { socket: UdpSocket }).socket;
+  try {
+    udp.setRecvBufferSize(bytes);
+    udp.setSendBufferSize(bytes);
+  } catch (error) {
+    libraryLogger.debug("cannot size the UDP socket's buffers", { bytes, error: String(error) });
+  }
 }
 
 /** The reason a library stream error carries when the peer reset the stream. */

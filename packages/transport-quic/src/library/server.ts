@@ -1,9 +1,16 @@
 import type { QUICConnection, QUICServer, QUICSocket, QUICStream } from "@matrixai/quic";
-import { ErrorCode, MsgError } from "@msg/core";
-import { formatAddress } from "../address.js";
+import { ErrorCode, formatEndpoint, MsgError } from "@msg/core";
 import type { Pem } from "../options.js";
 import { describe } from "./describe.js";
-import { bridgeLogger, libraryLogger, serverCrypto, sessionConfig, streamCodec, toPemText } from "./glue.js";
+import {
+  bridgeLogger,
+  libraryLogger,
+  serverCrypto,
+  sessionConfig,
+  sizeUdpBuffers,
+  streamCodec,
+  toPemText,
+} from "./glue.js";
 import { loadQuicLibrary, type QuicLibrary } from "./load.js";
 import { internals, LibrarySession } from "./session.js";
 import {
@@ -34,10 +41,11 @@ export async function listenQuic(
     const cause = (error as { cause?: unknown }).cause ?? error;
     throw new MsgError(
       ErrorCode.BindFailed,
-      `cannot bind QUIC to ${formatAddress(options.host, options.port)}: ${describe(cause)}`,
+      `cannot bind QUIC to ${formatEndpoint(options.host, options.port)}: ${describe(cause)}`,
       { cause: error },
     );
   }
+  sizeUdpBuffers(socket, options.udpBufferSize);
   const server = new lib.QUICServer({
     socket,
     logger,
@@ -50,7 +58,7 @@ export async function listenQuic(
       key: toPemText(options.key),
       cert: toPemText(options.cert),
       verifyPeer: false,
-      // One bidirectional stream per connection (PROTOCOL §7): quiche refuses a second concurrent one.
+      // One bidirectional stream per connection (docs/protocol.md, "QUIC"): quiche refuses a second concurrent one.
       initialMaxStreamsBidi: 1,
     },
   });

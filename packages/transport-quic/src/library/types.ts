@@ -30,6 +30,8 @@ export interface QuicSessionSettings {
   idleTimeout: number;
   initialMtu: number;
   readChunkSize: number;
+  /** SO_RCVBUF and SO_SNDBUF of the UDP socket; 0 keeps the system's. */
+  udpBufferSize: number;
 }
 
 /** One QUIC connection carrying exactly one bidirectional stream. */

@@ -1,4 +1,4 @@
-import { type CompressionName, CompressionType, type Compressor, type Decompressor } from "@msg/core";
+import { type CompressionName, CompressionType, type Compressor } from "@msg/core";
 import { checkInteger, invalidArgument } from "../errors.js";
 import { unsupportedCompression } from "./errors.js";
 import { GZIP_DEFAULT_LEVEL, GzipCompressor, gunzip } from "./gzip.js";
@@ -12,6 +12,7 @@ import { Lz4Compressor, unlz4 } from "./lz4.js";
 import { SnappyCompressor, unsnappy } from "./snappy.js";
 import { unzstd, ZSTD_DEFAULT_LEVEL, ZstdCompressor } from "./zstd.js";
 
+/** Options of {@link createCompressor}. */
 export interface CompressorOptions {
   /**
    * Compression level. gzip: 0-9, default 6. zstd: 1-22, default 3. none, snappy and lz4 have no
@@ -84,6 +85,3 @@ export function decompress(
       throw unsupportedCompression(type);
   }
 }
-
-/** {@link decompress} as a core Decompressor, for sockets that take one. */
-export const decompressor: Decompressor = { decompress };

@@ -66,17 +66,24 @@ export class ZstdCompressor implements Compressor {
 
 /**
  * Decompresses one or more concatenated zstd frames (skippable frames are skipped), like msg-rs's
- * `zstd::decode_all`. The library has no output cap, so the output is bounded from the headers before
- * any work: the content size when a frame declares it, otherwise the sum over its blocks (raw and RLE
- * blocks exactly, compressed blocks at most min(window, 128 KiB) each). Encoders fill every block but
- * a frame's last, so a real payload never exceeds its bound by a block or more: a bound above
- * `limit + 128 KiB` is refused at once, and the exact size is checked after decoding. (Refusing every
- * bound above `limit` would refuse payloads of up to 128 KiB below it, since most frames, those of
- * @mongodb-js/zstd and msg-rs included, do not declare their size.)
+ * `zstd::decode_all`. @mongodb-js/zstd has no output cap (and grows its output for as long as the
+ * frame goes on: a 32 KiB frame of RLE blocks is 1 GiB), so nothing reaches it before the frame and
+ * block headers have been walked, cheaply, with a running bound of what they can produce: the
+ * declared content size, and per block its exact size (raw, RLE) or at most min(window, 128 KiB)
+ * (compressed). The walk stops with `decompressed_too_large` as soon as that bound passes
+ * `limit + 128 KiB`, and input it cannot account for to its last byte (trailing junk, truncation,
+ * reserved fields) is `decompression_failed` without any work, as libzstd would report it after the
+ * work. What the library allocates is therefore at most the bound. Encoders fill every block but a
+ * frame's last, so a real payload never exceeds its bound by a block or more, hence the 128 KiB of
+ * slack (refusing every bound above `limit` would refuse payloads up to 128 KiB below it, since most
+ * frames, those of @mongodb-js/zstd and msg-rs included, do not declare their size); the exact size
+ * is checked after decoding.
  */
 export async function unzstd(data: Uint8Array, limit: number): Promise<Uint8Array> {
-  const bound = zstdOutputBound(data);
-  if (bound !== undefined && bound > limit + MAX_BLOCK_SIZE) throw decompressedTooLarge("zstd", limit);
+  const stopAbove = limit + MAX_BLOCK_SIZE;
+  const bound = zstdOutputBound(data, stopAbove);
+  if (bound === undefined) throw decompressionFailed("zstd", "malformed frame or block headers");
+  if (bound > stopAbove) throw decompressedTooLarge("zstd", limit);
   const api = loadZstd();
   let output: Buffer;
   try {
@@ -84,16 +91,16 @@ export async function unzstd(data: Uint8Array, limit: number): Promise<Uint8Arra
   } catch (error) {
     throw decompressionFailed("zstd", error);
   }
-  // The exact check: within a block of the bound, or input the header walk could not read.
   if (output.length > limit) throw decompressedTooLarge("zstd", limit, output.length);
   return output;
 }
 
 /**
  * An upper bound of what `data` decompresses to, read from frame and block headers (RFC 8878 §3.1.1);
- * undefined when the headers are not well formed (the library then reports the error).
+ * undefined when the headers are not well formed or do not account for every byte. The walk ends
+ * early, returning the bound so far, once that passes `stopAbove`.
  */
-export function zstdOutputBound(data: Uint8Array): number | undefined {
+export function zstdOutputBound(data: Uint8Array, stopAbove = Number.POSITIVE_INFINITY): number | undefined {
   const end = data.length;
   let offset = 0;
   let total = 0;
@@ -104,6 +111,7 @@ export function zstdOutputBound(data: Uint8Array): number | undefined {
     if ((magic & 0xfffffff0) >>> 0 === SKIPPABLE_MAGIC) {
       if (offset + 8 > end) return undefined;
       offset += 8 + readU32LE(data, offset + 4);
+      if (offset > end) return undefined;
       continue;
     }
     if (magic !== FRAME_MAGIC) return undefined;
@@ -122,15 +130,18 @@ export function zstdOutputBound(data: Uint8Array): number | undefined {
     const sizeFlag = descriptor >> 6;
     const sizeBytes = sizeFlag === 0 ? singleSegment : CONTENT_SIZE_BYTES[sizeFlag]!;
     if (offset + sizeBytes > end) return undefined;
-    let contentSize: number | undefined;
+    let contentSize = 0;
     if (sizeBytes === 1) contentSize = data[offset]!;
     else if (sizeBytes === 2) contentSize = (data[offset]! | (data[offset + 1]! << 8)) + 256;
     else if (sizeBytes === 4) contentSize = readU32LE(data, offset);
     else if (sizeBytes === 8)
       contentSize = readU32LE(data, offset) + readU32LE(data, offset + 4) * TWO_POW_32;
     offset += sizeBytes;
-    if (singleSegment) windowSize = contentSize!;
+    if (total + contentSize > stopAbove) return total + contentSize;
+    if (singleSegment) windowSize = contentSize;
     const blockBound = Math.min(windowSize, MAX_BLOCK_SIZE);
+    // The blocks bound what the decoder can write whatever the content size claims (it is only
+    // compared with the output at the frame's end), so both count.
     let blocksBound = 0;
     for (let last = 0; !last; ) {
       if (offset + 3 > end) return undefined;
@@ -152,10 +163,11 @@ export function zstdOutputBound(data: Uint8Array): number | undefined {
         return undefined;
       }
       if (offset > end) return undefined;
+      if (total + blocksBound > stopAbove) return total + blocksBound;
     }
     if (descriptor & 0x04) offset += 4; // content checksum
     if (offset > end) return undefined;
-    total += contentSize ?? blocksBound;
+    total += Math.max(contentSize, blocksBound);
   }
   return total;
 }

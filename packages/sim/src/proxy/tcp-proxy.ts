@@ -1,0 +1,352 @@
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { createLogger, ErrorCode, MsgError, parseHostPort } from "@msg/core";
+import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
+import { listenOn } from "./listen.js";
+import { type DirectionConfig, type DirectionTotals, type ProxyOptions, ProxyTotals } from "./path.js";
+
+const log = createLogger("sim.proxy.tcp");
+
+export interface TcpProxyOptions extends ProxyOptions {
+  /** Give up connecting upstream after this long; the client is then closed and counted. Default 10 000 ms. */
+  connectTimeoutMs?: number;
+  /** Most connections open at once; beyond it new clients are closed at once and counted. Default 1024. */
+  maxConnections?: number;
+}
+
+/** Counters of a TCP proxy since it was created (they survive stop/start). */
+export interface TcpProxyStats {
+  /** Client connections accepted. */
+  accepted: number;
+  /** Connections open now. */
+  active: number;
+  /** Clients closed at once because `maxConnections` were open. */
+  refused: number;
+  /** Clients closed because the upstream could not be reached. */
+  upstreamFailed: number;
+  /** Connections a stream fault closed or reset (timeout, reset_peer, limit_data). */
+  faultClosed: number;
+  /** Client → upstream. */
+  up: DirectionTotals;
+  /** Upstream → client. */
+  down: DirectionTotals;
+}
+
+/**
+ * A TCP proxy that passes each client connection to the upstream through two {@link StreamLink}s, one
+ * per direction, so the engine's stream semantics apply: loss and corruption become retransmission
+ * delay, order is kept, and a full link pauses the socket it reads from (backpressure, not buffering).
+ * The memory one connection holds is bounded by its links' queues plus one socket write buffer each way.
+ */
+export class TcpProxy {
+  readonly #options: TcpProxyOptions;
+  readonly #connections = new Map<number, ProxiedConnection>();
+  #server: Server | undefined;
+  #address: string | undefined;
+  #nextId = 0;
+  readonly #counts = { accepted: 0, refused: 0, upstreamFailed: 0, faultClosed: 0 };
+  readonly #totals = new ProxyTotals();
+
+  constructor(options: TcpProxyOptions) {
+    parseHostPort(options.listen);
+    parseHostPort(options.upstream);
+    this.#options = options;
+  }
+
+  /** The bound `host:port` while listening. */
+  get address(): string | undefined {
+    return this.#address;
+  }
+
+  get listening(): boolean {
+    return this.#server !== undefined;
+  }
+
+  /** Starts listening; resolves with the bound address. Rejects with MsgError `bind_failed`. */
+  async start(): Promise<string> {
+    if (this.#server) return this.#address!;
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    server.on("connection", (client) => this.#accept(client));
+    // After a stop, listen again where the proxy was (port 0 picked a port once; clients kept it).
+    const address = await listenOn(server, this.#address ?? this.#options.listen);
+    server.on("error", (error) => log.warn("listener error", { address, error }));
+    this.#server = server;
+    this.#address = address;
+    return this.#address;
+  }
+
+  /** Stops listening and closes every open connection (toxiproxy's "down"); start() listens again. */
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    const closing = [...this.#connections.values()].map((connection) => connection.destroy());
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all(closing);
+  }
+
+  /** Asks the policy again for every open connection and applies the answer to its links at once. */
+  reconfigure(): void {
+    for (const connection of this.#connections.values()) {
+      connection.configure(this.#policyFor(connection.id));
+    }
+  }
+
+  stats(): TcpProxyStats {
+    const live = [...this.#connections.values()];
+    return {
+      ...this.#counts,
+      active: live.length,
+      ...this.#totals.read(
+        live.flatMap((c) => c.linkStats("up")),
+        live.flatMap((c) => c.linkStats("down")),
+      ),
+    };
+  }
+
+  #policyFor(id: number) {
+    return this.#options.policy?.configure(id) ?? { up: {}, down: {} };
+  }
+
+  #accept(client: Socket): void {
+    this.#counts.accepted++;
+    client.on("error", (error) => log.debug("client error before pairing", { error }));
+    if (this.#connections.size >= (this.#options.maxConnections ?? 1024)) {
+      this.#counts.refused++;
+      client.destroy();
+      return;
+    }
+    const id = this.#nextId++;
+    const { host, port } = parseHostPort(this.#options.upstream);
+    const upstream = connect({ host, port, allowHalfOpen: true });
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
+    const connection = new ProxiedConnection(id, client, upstream, {
+      seed: this.#options.seed ?? 0,
+      label: this.#options.label ?? "",
+      scheduler: this.#options.scheduler ?? realScheduler,
+      onFault: () => this.#counts.faultClosed++,
+    });
+    this.#connections.set(id, connection);
+    const timer = setTimeout(
+      () => upstream.destroy(new Error("connect timeout")),
+      this.#options.connectTimeoutMs ?? 10_000,
+    );
+    upstream.once("connect", () => {
+      clearTimeout(timer);
+      connection.pair(this.#policyFor(id));
+    });
+    upstream.once("error", (error) => {
+      clearTimeout(timer);
+      if (!connection.paired) {
+        this.#counts.upstreamFailed++;
+        log.debug("upstream unreachable", { upstream: this.#options.upstream, error });
+      }
+    });
+    void connection.closed.then(() => {
+      this.#connections.delete(id);
+      this.#totals.retire(connection.linkStats("up"), connection.linkStats("down"));
+      this.#options.policy?.forget?.(id);
+    });
+  }
+}
+
+interface ConnectionContext {
+  seed: number;
+  label: string;
+  scheduler: Scheduler;
+  onFault(): void;
+}
+
+/** One client paired with its upstream connection. */
+class ProxiedConnection {
+  readonly id: number;
+  readonly closed: Promise<void>;
+  readonly #client: Socket;
+  readonly #upstream: Socket;
+  readonly #context: ConnectionContext;
+  #up: Pipe | undefined;
+  #down: Pipe | undefined;
+  #faulted = false;
+
+  constructor(id: number, client: Socket, upstream: Socket, context: ConnectionContext) {
+    this.id = id;
+    this.#client = client;
+    this.#upstream = upstream;
+    this.#context = context;
+    // A socket that fails takes its partner down with it; one that merely closed lets the partner
+    // finish delivering what its link still holds (half-close).
+    const bothClosed = [client, upstream].map(
+      (socket, index) =>
+        new Promise<void>((resolve) => {
+          const partner = index === 0 ? upstream : client;
+          socket.on("error", (error) => log.debug("proxied socket error", { error }));
+          socket.once("close", (hadError) => {
+            if (!this.paired) partner.destroy();
+            else if (hadError) this.#abort(partner);
+            resolve();
+          });
+        }),
+    );
+    this.closed = Promise.all(bothClosed).then(() => {
+      this.#up?.link.destroy();
+      this.#down?.link.destroy();
+    });
+  }
+
+  get paired(): boolean {
+    return this.#up !== undefined;
+  }
+
+  /** The upstream answered: start both directions with `path`. */
+  pair(path: { up: DirectionConfig; down: DirectionConfig }): void {
+    const { seed, label, scheduler } = this.#context;
+    const fault = (error: Error, reset: boolean) => this.#fault(error, reset);
+    this.#up = new Pipe(this.#client, this.#upstream, path.up, {
+      prng: Prng.derive(seed, "tcp", label, String(this.id), "up"),
+      scheduler,
+      fault,
+    });
+    this.#down = new Pipe(this.#upstream, this.#client, path.down, {
+      prng: Prng.derive(seed, "tcp", label, String(this.id), "down"),
+      scheduler,
+      fault,
+    });
+  }
+
+  configure(path: { up: DirectionConfig; down: DirectionConfig }): void {
+    this.#up?.configure(path.up);
+    this.#down?.configure(path.down);
+  }
+
+  linkStats(direction: "up" | "down") {
+    const pipe = direction === "up" ? this.#up : this.#down;
+    return pipe ? [pipe.link.stats] : [];
+  }
+
+  /** Closes both sockets at once; resolves when both have closed. */
+  destroy(): Promise<void> {
+    this.#client.destroy();
+    this.#upstream.destroy();
+    return this.closed;
+  }
+
+  /**
+   * A link gave up on the connection. As toxiproxy: `reset_peer` resets both sockets (RST); a
+   * `limit_data` or `timeout` close, or a link that ran out of retransmissions, closes both gracefully,
+   * after what was already delivered has been flushed.
+   */
+  #fault(error: Error, reset: boolean): void {
+    if (this.#faulted) return;
+    this.#faulted = true;
+    this.#context.onFault();
+    log.debug("stream fault closed a connection", { id: this.id, error });
+    this.#up?.link.destroy();
+    this.#down?.link.destroy();
+    for (const socket of [this.#client, this.#upstream]) {
+      if (reset) this.#abort(socket);
+      else socket.end(() => socket.destroy());
+    }
+  }
+
+  #abort(socket: Socket): void {
+    if (socket.destroyed) return;
+    // An RST where the socket is connected (what a peer sees from a reset), a plain close otherwise.
+    if (
+      socket.readyState === "open" ||
+      socket.readyState === "readOnly" ||
+      socket.readyState === "writeOnly"
+    ) {
+      socket.resetAndDestroy();
+    } else {
+      socket.destroy();
+    }
+  }
+}
+
+/** One direction of a connection: source socket → StreamLink → destination socket, with backpressure. */
+class Pipe {
+  readonly link: StreamLink;
+  readonly #source: Socket;
+  readonly #fault: (error: Error, reset: boolean) => void;
+  #config: DirectionConfig;
+  #sawData = false;
+  #linkFull = false;
+  #destinationFull = false;
+
+  constructor(
+    source: Socket,
+    destination: Socket,
+    config: DirectionConfig,
+    engine: { prng: Prng; scheduler: Scheduler; fault(error: Error, reset: boolean): void },
+  ) {
+    this.#source = source;
+    this.#config = config;
+    this.#fault = engine.fault;
+    this.link = new StreamLink({
+      impairment: config.impairment,
+      faults: this.#armedFaults(),
+      prng: engine.prng,
+      scheduler: engine.scheduler,
+      deliver: (chunk) => {
+        if (destination.destroyed) return;
+        if (!destination.write(chunk)) {
+          this.#destinationFull = true;
+          this.#gate();
+        }
+      },
+      end: () => {
+        if (!destination.destroyed) destination.end();
+      },
+      // Only a reset_peer fault resets; the link's other resets are closes (see #fault).
+      reset: (error) => engine.fault(error, this.#config.faults?.resetPeerMs !== undefined),
+      drain: () => {
+        this.#linkFull = false;
+        this.#gate();
+      },
+    });
+    destination.on("drain", () => {
+      this.#destinationFull = false;
+      this.#gate();
+    });
+    source.on("data", (chunk: Buffer) => {
+      if (!this.#sawData) {
+        this.#sawData = true;
+        if (this.#config.faults?.resetPeerMs !== undefined) this.link.setFaults(this.#config.faults);
+      }
+      if (!this.link.write(chunk)) {
+        this.#linkFull = true;
+        this.#gate();
+      }
+    });
+    source.on("end", () => this.link.end());
+    source.resume();
+  }
+
+  configure(config: DirectionConfig): void {
+    // As toxiproxy: lifting a black hole closes the connection, since the bytes it swallowed leave a
+    // hole that no stream could carry on from.
+    if (this.#config.faults?.timeout && !config.faults?.timeout) {
+      this.#fault(new MsgError(ErrorCode.ConnectionLost, "the timeout fault was removed"), false);
+      return;
+    }
+    this.#config = config;
+    this.link.setImpairment(config.impairment);
+    this.link.setFaults(this.#armedFaults());
+  }
+
+  /**
+   * The faults to give the link now. toxiproxy's reset_peer starts its timer when the first data
+   * arrives in its direction, not when the connection opens, so it is held back until then.
+   */
+  #armedFaults(): StreamFaults | undefined {
+    const faults = this.#config.faults;
+    if (this.#sawData || faults?.resetPeerMs === undefined) return faults;
+    const { resetPeerMs: _held, ...others } = faults;
+    return others;
+  }
+
+  /** Reads from the source only while both the link and the destination socket have room. */
+  #gate(): void {
+    if (this.#linkFull || this.#destinationFull) this.#source.pause();
+    else this.#source.resume();
+  }
+}
