@@ -2,7 +2,9 @@ import type { ConnectionHandler } from "./connection.js";
 
 /** Where a connection's bytes come from: something that can stop and restart their flow. */
 export interface InboundSource {
+  /** Stops reading: no more bytes until `resume`. */
   pause(): void;
+  /** Reads again. */
   resume(): void;
 }
 
@@ -35,6 +37,7 @@ export class InboundDelivery {
     source.pause();
   }
 
+  /** The current consumer, if any (the connection also sends it `onDrain`). */
   get handler(): ConnectionHandler | undefined {
     return this.#handler;
   }
@@ -49,12 +52,14 @@ export class InboundDelivery {
     return this.#ended;
   }
 
+  /** Installs the consumer and starts delivery; `undefined` detaches and holds the data. As `Connection#setHandler`. */
   setHandler(handler: ConnectionHandler | undefined): void {
     this.#handler = handler;
     if (handler) this.#scheduleFlush();
     else this.#source.pause();
   }
 
+  /** Puts bytes back, to be delivered before anything else. As `Connection#unshift`. */
   unshift(chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     this.#pending.unshift(chunk);
@@ -62,11 +67,13 @@ export class InboundDelivery {
     this.#scheduleFlush();
   }
 
+  /** Stops delivering and pauses the source. As `Connection#pause`. */
   pause(): void {
     this.#paused = true;
     this.#source.pause();
   }
 
+  /** Delivers again after `pause`. As `Connection#resume`. */
   resume(): void {
     this.#paused = false;
     this.#scheduleFlush();

@@ -20,6 +20,7 @@ export interface InboundOptions {
   incompleteFrameTimeout?: number;
 }
 
+/** Default bound on the bytes of incomplete frames held at once by one socket's connections (256 MiB). */
 export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
 
 /** The incomplete-frame timeout in ms, checked: a positive number or Infinity. */

@@ -1,13 +1,15 @@
-import { ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
+import { ErrorCode, formatHostPort, MsgError, optionError, parseHostPort } from "@msg/core";
 
 /** `ws` for plain WebSocket, `wss` for WebSocket over TLS. */
 export type WsScheme = "ws" | "wss";
 
 /** A WebSocket address, split into the parts the transport uses. */
 export interface WsAddress {
+  /** `ws` or `wss`. */
   scheme: WsScheme;
   /** Host name or IP address, without brackets. */
   host: string;
+  /** TCP port; 80 or 443 when the URL names none. */
   port: number;
   /** The URL's path, always starting with `/`. */
   path: string;
@@ -60,18 +62,20 @@ export function formatWsUrl(scheme: WsScheme, host: string, port: number, path: 
  * Checks a `path` option: an absolute URL path, already in the form a URL parser gives back (so the
  * path a listener serves is compared byte for byte with what clients request). Throws `invalid_argument`.
  */
-export function checkPath(path: string): string {
+export function checkPath(path: unknown): string {
   let parsed: string | undefined;
   try {
-    const url = new URL(path, "ws://host");
+    const url = new URL(String(path), "ws://host");
     if (url.search === "" && url.hash === "") parsed = url.pathname;
   } catch {
     // reported below
   }
-  if (!path.startsWith("/") || parsed !== path) {
-    throw new MsgError(
-      ErrorCode.InvalidArgument,
-      `path must be an absolute URL path without query, fragment or characters needing escapes, got "${path}"${parsed && parsed !== path ? ` (did you mean "${parsed}"?)` : ""}`,
+  if (typeof path !== "string" || !path.startsWith("/") || parsed !== path) {
+    const hint = parsed && parsed !== path ? `; did you mean "${parsed}"?` : "";
+    throw optionError(
+      "path",
+      `an absolute URL path without query, fragment or characters needing escapes${hint}`,
+      path,
     );
   }
   return path;

@@ -159,6 +159,7 @@ export class WsListener implements Listener {
     });
   }
 
+  /** This listener's counters since it was bound. */
   stats(): WsListenerStats {
     return { ...this.#counts };
   }

@@ -23,6 +23,7 @@ export interface MessageSocket {
   listen(events: MessageSocketEvents): void;
 }
 
+/** What a {@link MessageSocket} reports to its one listener, the connection. */
 export interface MessageSocketEvents {
   /** A binary message arrived (a view; valid until the next message unless copied). */
   onBinary(data: Uint8Array): void;

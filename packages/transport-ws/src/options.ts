@@ -1,4 +1,4 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { checkBoolean, checkInteger, MAX_TIMER_MS, optionError } from "@msg/core";
 import { checkPath } from "./address.js";
 
 /**
@@ -65,30 +65,45 @@ export interface ResolvedWsOptions {
   headers: Readonly<Record<string, string>>;
 }
 
-/** Fills in defaults and checks ranges. Throws a MsgError `invalid_argument`. */
+/** Fills in defaults and checks every option. Throws a MsgError `invalid_argument` naming the option. */
 export function resolveWsOptions(options: WsTransportOptions): ResolvedWsOptions {
+  checkInteger("connectTimeout", options.connectTimeout, 1, MAX_TIMER_MS);
+  checkInteger("handshakeTimeout", options.handshakeTimeout, 1, MAX_TIMER_MS);
+  checkInteger("maxPayload", options.maxPayload, 1);
+  checkInteger("highWaterMark", options.highWaterMark, 0);
+  checkBoolean("perMessageDeflate", options.perMessageDeflate);
+  checkInteger("maxPendingConnections", options.maxPendingConnections, 1);
+  checkStrings("allowedOrigins", options.allowedOrigins);
+  if (options.origin !== undefined && typeof options.origin !== "string") {
+    throw optionError("origin", "a string", options.origin);
+  }
+  const headers = options.headers ?? {};
+  if (
+    typeof headers !== "object" ||
+    headers === null ||
+    Object.values(headers).some((v) => typeof v !== "string")
+  ) {
+    throw optionError("headers", "an object of string values", options.headers);
+  }
   return {
     path: checkPath(options.path ?? "/"),
-    connectTimeout: checkInteger("connectTimeout", options.connectTimeout ?? 10_000, 1),
-    handshakeTimeout: checkInteger("handshakeTimeout", options.handshakeTimeout ?? 10_000, 1),
-    maxPayload: checkInteger("maxPayload", options.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD, 1),
-    highWaterMark: checkInteger("highWaterMark", options.highWaterMark ?? 64 * 1024, 0),
+    connectTimeout: options.connectTimeout ?? 10_000,
+    handshakeTimeout: options.handshakeTimeout ?? 10_000,
+    maxPayload: options.maxPayload ?? DEFAULT_WS_MAX_PAYLOAD,
+    highWaterMark: options.highWaterMark ?? 64 * 1024,
     perMessageDeflate: options.perMessageDeflate ?? false,
     allowedOrigins: options.allowedOrigins
       ? new Set(options.allowedOrigins.map((origin) => origin.toLowerCase()))
       : undefined,
-    maxPendingConnections: checkInteger("maxPendingConnections", options.maxPendingConnections ?? 1024, 1),
+    maxPendingConnections: options.maxPendingConnections ?? 1024,
     origin: options.origin,
-    headers: options.headers ?? {},
+    headers,
   };
 }
 
-function checkInteger(name: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new MsgError(
-      ErrorCode.InvalidArgument,
-      `${name} must be an integer of at least ${min}, got ${value}`,
-    );
+function checkStrings(name: string, value: unknown): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+    throw optionError(name, "an array of strings", value);
   }
-  return value;
 }

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
 import { type ConnectOptions, ErrorCode, MsgError, type PendingConnection, type Transport } from "@msg/core";
+import { validateTlsOptions } from "@msg/transport-tcp";
 import { parseWsAddress, type WsScheme } from "./address.js";
 import { connectWebSocket } from "./client.js";
 import { WsListener, type WsListenParams } from "./listener.js";
@@ -36,7 +37,11 @@ class WebSocketTransport implements Transport {
     });
   }
 
-  /** Connects to `ws://host:port/path?query` or `host:port`. Rejects as described at {@link connectWebSocket}. */
+  /**
+   * Connects to `ws://host:port/path?query` or `host:port`; resolves once the server accepted the
+   * upgrade. Rejects with `invalid_address`, `connect_failed` (no TCP connection), `handshake_failed`
+   * (TLS, an HTTP refusal such as 403, 404 or 503, or `handshakeTimeout`) or `aborted`.
+   */
   async connect(address: string, options: ConnectOptions = {}): Promise<WsConnection> {
     const target = parseWsAddress(address, this.name, this.#options.path, "connect");
     return connectWebSocket({
@@ -85,6 +90,7 @@ export class WsTransport extends WebSocketTransport {
  */
 export class WssTransport extends WebSocketTransport {
   constructor(options: WssTransportOptions = {}) {
+    validateTlsOptions(options);
     super("wss", options, options);
   }
 }

@@ -21,16 +21,21 @@ const CLEAN_CLOSE_CODES = new Set([1000, 1001, 1005]);
 const CLOSE_NORMAL = 1000;
 const CLOSE_PROTOCOL_ERROR = 1002;
 
+/** What `WsConnection#stats()` returns: the byte counts, and the WebSocket messages that carried them. */
 export interface WsConnectionStats extends ConnectionStats {
-  /** WebSocket messages received and sent (binary ones: the byte stream). */
+  /** WebSocket messages received (binary ones carry the byte stream; the end marker counts too). */
   messagesRead: number;
+  /** WebSocket messages sent (a write above `maxPayload` is several). */
   messagesWritten: number;
 }
 
+/** How a {@link WsConnection} names itself and how large its messages may be. */
 export interface WsConnectionInfo {
   /** `ws` or `wss`. */
   transport: string;
+  /** This end's address (`ws://ip:port/path` on the listening side, `ip:port` on the connecting side). */
   localAddress: string;
+  /** The peer's address, in the same forms. */
   remoteAddress: string;
   /** Writes longer than this go out as several messages, so that no message exceeds the peer's limit. */
   maxMessageSize: number;

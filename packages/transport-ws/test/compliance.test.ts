@@ -1,7 +1,6 @@
 import { transportComplianceSuite } from "@msg/core/compliance";
-import { generateTestPki } from "@msg/core/testing";
+import { freePort, generateTestPki } from "@msg/core/testing";
 import { WssTransport, WsTransport } from "../src/index.js";
-import { freePort } from "./support.js";
 
 transportComplianceSuite("ws over IPv4", {
   server: () => new WsTransport(),

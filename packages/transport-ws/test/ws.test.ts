@@ -1,21 +1,22 @@
 import { request } from "node:http";
-import { createServer, connect as netConnect, type Socket } from "node:net";
+import { createServer, connect as netConnect } from "node:net";
 import { ErrorCode, isMsgError } from "@msg/core";
-import { withTimeout } from "@msg/core/testing";
+import { freePort, Incoming, Reader, Resources, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { type WsConnection, type WsListener, WsTransport } from "../src/index.js";
-import { connectPair, freePort, Incoming, Recorder, Resources, rejectionOf } from "./support.js";
+import { closeErrorOf, connectPair, refusal } from "./support.js";
 
 const resources = new Resources();
-afterEach(() => resources.cleanup());
+afterEach(() => resources.closeAll());
 
 /** A bare `ws` client (not msg's), for what a foreign or misbehaving peer does. */
 async function rawClient(
   url: string,
   options: ConstructorParameters<typeof WebSocket>[2] = {},
 ): Promise<WebSocket> {
-  const ws = resources.add(new WebSocket(url, options), (socket) => socket.terminate());
+  const ws = new WebSocket(url, options);
+  resources.add(() => ws.terminate());
   ws.on("error", () => {});
   await withTimeout(
     new Promise((resolve, reject) => {
@@ -92,7 +93,7 @@ describe("ws transport", () => {
   it("a client of another path gets handshake_failed (HTTP 404); the listener counts it", async () => {
     const transport = new WsTransport();
     const { listener } = await acceptingListener(transport, "ws://127.0.0.1:0/msg");
-    const error = await rejectionOf(transport.connect(listener.localAddress.replace("/msg", "/other")));
+    const error = await refusal(transport.connect(listener.localAddress.replace("/msg", "/other")));
     expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
     expect((error as Error).message).toContain("404");
     expect(listener.stats()).toMatchObject({ refusedPath: 1, pending: 0, accepted: 0 });
@@ -101,7 +102,7 @@ describe("ws transport", () => {
   it("allowedOrigins refuses other origins with 403, accepts listed ones in any case, and clients without Origin", async () => {
     const server = new WsTransport({ allowedOrigins: ["https://app.example"] });
     const { listener, next } = await acceptingListener(server);
-    const refused = await rejectionOf(
+    const refused = await refusal(
       new WsTransport({ origin: "https://evil.example" }).connect(listener.localAddress),
     );
     expect(isMsgError(refused, ErrorCode.HandshakeFailed)).toBe(true);
@@ -111,9 +112,9 @@ describe("ws transport", () => {
     for (const client of [new WsTransport({ origin: "https://APP.example" }), new WsTransport()]) {
       const connection = resources.connection(await client.connect(listener.localAddress));
       const accepted = await next();
-      const recorder = new Recorder(accepted);
+      const recorder = new Reader(accepted);
       connection.write(Buffer.from("hi"));
-      await recorder.until(() => recorder.bytes.toString() === "hi", "data from an allowed client");
+      await recorder.until(() => recorder.bytes().toString() === "hi", "data from an allowed client");
     }
     expect(listener.stats()).toMatchObject({ accepted: 2, refusedOrigin: 1 });
   });
@@ -134,18 +135,14 @@ describe("ws transport", () => {
       new WsTransport(),
       "ws://127.0.0.1:0/",
     );
-    const atServer = new Recorder(server);
-    const atClient = new Recorder(client);
+    const atServer = new Reader(server);
+    const atClient = new Reader(client);
     client.write(Buffer.alloc(2000, 1));
-    const [serverError, clientError] = await withTimeout(
-      Promise.all([atServer.closed, atClient.closed]),
-      5000,
-      "both ends to close",
-    );
+    const [serverError, clientError] = await Promise.all([closeErrorOf(atServer), closeErrorOf(atClient)]);
     expect(isMsgError(serverError, ErrorCode.FrameTooLarge)).toBe(true);
     expect(isMsgError(clientError, ErrorCode.ConnectionLost)).toBe(true);
     expect(clientError?.message).toContain("1009");
-    expect(atServer.bytes.length).toBe(0);
+    expect(atServer.bytes().length).toBe(0);
   });
 
   it("splits a write larger than maxPayload into messages, which the peer reassembles as a byte stream", async () => {
@@ -155,11 +152,11 @@ describe("ws transport", () => {
       new WsTransport({ maxPayload: 1024 }),
       "ws://127.0.0.1:0/",
     );
-    const atServer = new Recorder(server);
+    const atServer = new Reader(server);
     const data = Buffer.from(Array.from({ length: 5000 }, (_, index) => index % 251));
     client.write(data);
-    await atServer.until(() => atServer.bytes.length === data.length, "5000 bytes");
-    expect(atServer.bytes.equals(data)).toBe(true);
+    await atServer.until(() => atServer.bytes().length === data.length, "5000 bytes");
+    expect(atServer.bytes().equals(data)).toBe(true);
     expect((client as WsConnection).stats()).toMatchObject({ bytesWritten: 5000, messagesWritten: 5 });
     expect((server as WsConnection).stats()).toMatchObject({ bytesRead: 5000, messagesRead: 5 });
   });
@@ -175,45 +172,43 @@ describe("ws transport", () => {
   it("a peer's text message other than the end marker fails the connection with malformed_frame", async () => {
     const { listener, next } = await acceptingListener(new WsTransport());
     const peer = await rawClient(listener.localAddress);
-    const atServer = new Recorder(await next());
+    const atServer = new Reader(await next());
     peer.send("hello");
     const peerClosed = new Promise<number>((resolve) => peer.once("close", resolve));
-    expect(isMsgError(await withTimeout(atServer.closed, 5000, "close"), ErrorCode.MalformedFrame)).toBe(
-      true,
-    );
+    expect(isMsgError(await closeErrorOf(atServer), ErrorCode.MalformedFrame)).toBe(true);
     expect(await withTimeout(peerClosed, 5000, "the peer's close")).toBe(1002);
   });
 
   it("binary data after the peer's end marker fails the connection with malformed_frame", async () => {
     const { listener, next } = await acceptingListener(new WsTransport());
     const peer = await rawClient(listener.localAddress);
-    const atServer = new Recorder(await next());
+    const atServer = new Reader(await next());
     peer.send(Buffer.from("a"));
     peer.send("end");
     peer.send(Buffer.from("b"));
-    const error = await withTimeout(atServer.closed, 5000, "close");
+    const error = await closeErrorOf(atServer);
     expect(isMsgError(error, ErrorCode.MalformedFrame)).toBe(true);
-    expect(atServer.bytes.toString()).toBe("a");
+    expect(atServer.bytes().toString()).toBe("a");
     expect(atServer.ended).toBe(true);
   });
 
   it("a peer that closes cleanly without ending first: onEnd, then onClose without error", async () => {
     const { listener, next } = await acceptingListener(new WsTransport());
     const peer = await rawClient(listener.localAddress);
-    const atServer = new Recorder(await next());
+    const atServer = new Reader(await next());
     peer.send(Buffer.from("bye"));
     peer.close(1000);
-    expect(await withTimeout(atServer.closed, 5000, "close")).toBeUndefined();
+    expect(await closeErrorOf(atServer)).toBeUndefined();
     expect(atServer.ended).toBe(true);
-    expect(atServer.bytes.toString()).toBe("bye");
+    expect(atServer.bytes().toString()).toBe("bye");
   });
 
   it("a peer that vanishes without a closing handshake: onClose with connection_lost (1006)", async () => {
     const { listener, next } = await acceptingListener(new WsTransport());
     const peer = await rawClient(listener.localAddress);
-    const atServer = new Recorder(await next());
+    const atServer = new Reader(await next());
     peer.terminate();
-    const error = await withTimeout(atServer.closed, 5000, "close");
+    const error = await closeErrorOf(atServer);
     expect(isMsgError(error, ErrorCode.ConnectionLost)).toBe(true);
     expect(error?.message).toContain("1006");
     expect(atServer.closes).toBe(1);
@@ -225,7 +220,7 @@ describe("ws transport", () => {
     const listener = resources.listener(
       (await transport.bind("ws://127.0.0.1:0/", incoming.push)) as WsListener,
     );
-    const attempt = rejectionOf(transport.connect(listener.localAddress));
+    const attempt = refusal(transport.connect(listener.localAddress));
     (await incoming.next()).reject();
     const error = await attempt;
     expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
@@ -241,7 +236,7 @@ describe("ws transport", () => {
     );
     const first = transport.connect(listener.localAddress).then((c) => resources.connection(c));
     const waiting = await incoming.next();
-    const refused = await rejectionOf(transport.connect(listener.localAddress));
+    const refused = await refusal(transport.connect(listener.localAddress));
     expect((refused as Error).message).toContain("503");
     expect(listener.stats()).toMatchObject({ pending: 1, refusedFull: 1 });
     await waiting.accept().then((c) => resources.connection(c));
@@ -264,7 +259,7 @@ describe("ws transport", () => {
       "Sec-WebSocket-Version": "13",
       "Sec-WebSocket-Key": "not a key",
     });
-    const error = await rejectionOf((await incoming.next()).accept());
+    const error = await refusal((await incoming.next()).accept());
     expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
     expect((error as Error).message).toContain("Sec-WebSocket-Key");
     expect(await badKey).toBe(400);
@@ -282,7 +277,8 @@ describe("ws transport", () => {
     const port = Number(new URL(listener.localAddress).port);
     // Two silent clients in turn: the established connection then lives through at least two timeouts.
     for (let round = 0; round < 2; round++) {
-      const silent = resources.add(netConnect(port, "127.0.0.1"), (socket: Socket) => socket.destroy());
+      const silent = netConnect(port, "127.0.0.1");
+      resources.add(() => silent.destroy());
       silent.on("error", () => {});
       const started = Date.now();
       await withTimeout(
@@ -292,24 +288,28 @@ describe("ws transport", () => {
       );
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     }
-    const atServer = new Recorder(server);
+    const atServer = new Reader(server);
     client.write(Buffer.from("still here"));
-    await atServer.until(() => atServer.bytes.toString() === "still here", "data after the timeout");
+    await atServer.until(() => atServer.bytes().toString() === "still here", "data after the timeout");
   });
 
   it("connect fails with handshake_failed when the server never answers the upgrade", async () => {
-    const mute = createServer((socket) => resources.add(socket, (s) => s.destroy()).on("error", () => {}));
-    resources.add(mute, (server) => new Promise((resolve) => server.close(resolve)));
+    const mute = resources.server(
+      createServer((socket) => {
+        socket.on("error", () => {});
+        resources.add(() => socket.destroy());
+      }),
+    );
     await new Promise<void>((resolve) => mute.listen(0, "127.0.0.1", resolve));
     const { port } = mute.address() as { port: number };
     const started = Date.now();
-    const error = await rejectionOf(new WsTransport({ handshakeTimeout: 200 }).connect(`127.0.0.1:${port}`));
+    const error = await refusal(new WsTransport({ handshakeTimeout: 200 }).connect(`127.0.0.1:${port}`));
     expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 
   it("connect to a port nobody listens on fails with connect_failed naming the errno", async () => {
-    const error = await rejectionOf(new WsTransport().connect(`ws://127.0.0.1:${await freePort()}/`));
+    const error = await refusal(new WsTransport().connect(`ws://127.0.0.1:${await freePort()}/`));
     expect(isMsgError(error, ErrorCode.ConnectFailed)).toBe(true);
     expect((error as Error).message).toContain("ECONNREFUSED");
   });
@@ -317,10 +317,10 @@ describe("ws transport", () => {
   it("bind on a port in use fails with bind_failed; an unresolvable host with invalid_address", async () => {
     const transport = new WsTransport();
     const listener = resources.listener(await transport.bind("ws://127.0.0.1:0/", () => {}));
-    const inUse = await rejectionOf(transport.bind(listener.localAddress, () => {}));
+    const inUse = await refusal(transport.bind(listener.localAddress, () => {}));
     expect(isMsgError(inUse, ErrorCode.BindFailed)).toBe(true);
     expect((inUse as Error).message).toContain("EADDRINUSE");
-    const nowhere = await rejectionOf(
+    const nowhere = await refusal(
       transport.bind("ws://no-such-host.invalid:0/", () => {}),
       15_000,
     );
@@ -335,7 +335,7 @@ describe("ws transport", () => {
       "ws://127.0.0.1:0/",
     );
     server.pause();
-    const atServer = new Recorder(server);
+    const atServer = new Reader(server);
     let drained = 0;
     client.setHandler({ onData() {}, onDrain: () => drained++, onClose() {} });
     const chunk = Buffer.alloc(64 * 1024, 3);
@@ -347,7 +347,7 @@ describe("ws transport", () => {
     }
     written += chunk.length;
     server.resume();
-    await atServer.until(() => atServer.bytes.length === written, `${written} bytes`, 20_000);
+    await atServer.until(() => atServer.bytes().length === written, `${written} bytes`, 20_000);
     await withTimeout(
       new Promise<void>((resolve) => {
         const check = () => (drained > 0 ? resolve() : setTimeout(check, 5));
@@ -360,7 +360,7 @@ describe("ws transport", () => {
 
   it('listener.control() rejects with unsupported_control (ws has no "tls.setCertificates")', async () => {
     const listener = resources.listener(await new WsTransport().bind("ws://127.0.0.1:0/", () => {}));
-    const error = await rejectionOf(listener.control({ type: "tls.setCertificates", cert: "", key: "" }));
+    const error = await refusal(listener.control({ type: "tls.setCertificates", cert: "", key: "" }));
     expect(isMsgError(error, ErrorCode.UnsupportedControl)).toBe(true);
   });
 });

@@ -1,12 +1,12 @@
 import { ErrorCode, isMsgError } from "@msg/core";
-import { generateTestPki, withTimeout } from "@msg/core/testing";
+import { generateTestPki, Incoming, Reader, Resources, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WsListener, WssTransport } from "../src/index.js";
-import { connectPair, Incoming, Recorder, Resources, rejectionOf } from "./support.js";
+import { connectPair, refusal } from "./support.js";
 
 const pki = generateTestPki();
 const resources = new Resources();
-afterEach(() => resources.cleanup());
+afterEach(() => resources.closeAll());
 
 async function listen(transport: WssTransport, address = "wss://127.0.0.1:0/msg") {
   const incoming = new Incoming();
@@ -24,17 +24,17 @@ describe("wss transport", () => {
     );
     expect(client.transport).toBe("wss");
     expect(client.remoteAddress).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/msg$/);
-    const atServer = new Recorder(server);
-    const atClient = new Recorder(client);
+    const atServer = new Reader(server);
+    const atClient = new Reader(client);
     client.write(Buffer.from("ping"));
-    await atServer.until(() => atServer.bytes.toString() === "ping", "ping");
+    await atServer.until(() => atServer.bytes().toString() === "ping", "ping");
     server.write(Buffer.from("pong"));
-    await atClient.until(() => atClient.bytes.toString() === "pong", "pong");
+    await atClient.until(() => atClient.bytes().toString() === "pong", "pong");
   });
 
   it("a client that does not trust the server's CA fails with handshake_failed naming OpenSSL's reason", async () => {
     const { listener } = await listen(new WssTransport({ ...pki.server }));
-    const error = await rejectionOf(new WssTransport({ ca: pki.otherCa }).connect(listener.localAddress));
+    const error = await refusal(new WssTransport({ ca: pki.otherCa }).connect(listener.localAddress));
     expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
     expect((error as Error).message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify/);
     expect(listener.stats().pending).toBe(0);
@@ -42,7 +42,7 @@ describe("wss transport", () => {
 
   it("the server name is checked: a certificate for localhost does not pass for another name", async () => {
     const { listener } = await listen(new WssTransport({ ...pki.server }));
-    const error = await rejectionOf(
+    const error = await refusal(
       new WssTransport({ ca: pki.ca, servername: "elsewhere.example" }).connect(listener.localAddress),
     );
     expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
@@ -58,7 +58,7 @@ describe("wss transport", () => {
         new WssTransport({ ca: pki.ca }),
         new WssTransport({ ...pki.otherClient, ca: pki.ca }),
       ]) {
-        const error = await rejectionOf(client.connect(listener.localAddress));
+        const error = await refusal(client.connect(listener.localAddress));
         expect(isMsgError(error, ErrorCode.HandshakeFailed)).toBe(true);
       }
       expect(listener.stats()).toMatchObject({ tlsFailed: 2, pending: 0 });
@@ -78,31 +78,29 @@ describe("wss transport", () => {
     const oldServer = resources.connection(await first);
 
     await listener.control({ type: "tls.setCertificates", ...pki.otherServer });
-    const stale = await rejectionOf(new WssTransport({ ca: pki.ca }).connect(listener.localAddress));
+    const stale = await refusal(new WssTransport({ ca: pki.ca }).connect(listener.localAddress));
     expect(isMsgError(stale, ErrorCode.HandshakeFailed)).toBe(true);
     const second = incoming.next().then((pending) => pending.accept());
     resources.connection(await new WssTransport({ ca: pki.otherCa }).connect(listener.localAddress));
     resources.connection(await second);
 
-    const atOldServer = new Recorder(oldServer);
+    const atOldServer = new Reader(oldServer);
     old.write(Buffer.from("old session"));
     await atOldServer.until(
-      () => atOldServer.bytes.toString() === "old session",
+      () => atOldServer.bytes().toString() === "old session",
       "data on the old connection",
     );
   });
 
   it('an unusable "tls.setCertificates" rejects with invalid_argument and keeps the current certificate', async () => {
     const { listener, incoming } = await listen(new WssTransport({ ...pki.server }));
-    const missing = await rejectionOf(
-      listener.control({ type: "tls.setCertificates", cert: pki.server.cert }),
-    );
+    const missing = await refusal(listener.control({ type: "tls.setCertificates", cert: pki.server.cert }));
     expect(isMsgError(missing, ErrorCode.InvalidArgument)).toBe(true);
-    const garbage = await rejectionOf(
+    const garbage = await refusal(
       listener.control({ type: "tls.setCertificates", cert: "junk", key: "junk" }),
     );
     expect(isMsgError(garbage, ErrorCode.InvalidArgument)).toBe(true);
-    const unknown = await rejectionOf(listener.control({ type: "nonsense" }));
+    const unknown = await refusal(listener.control({ type: "nonsense" }));
     expect(isMsgError(unknown, ErrorCode.UnsupportedControl)).toBe(true);
     const accepted = incoming.next().then((pending) => pending.accept());
     resources.connection(await new WssTransport({ ca: pki.ca }).connect(listener.localAddress));
@@ -111,7 +109,7 @@ describe("wss transport", () => {
 
   it("binding without cert and key, or with unusable ones, rejects with invalid_argument", async () => {
     for (const options of [{}, { cert: pki.server.cert }, { cert: "junk", key: "junk" }]) {
-      const error = await rejectionOf(new WssTransport(options).bind("wss://127.0.0.1:0/", () => {}));
+      const error = await refusal(new WssTransport(options).bind("wss://127.0.0.1:0/", () => {}));
       expect(isMsgError(error, ErrorCode.InvalidArgument), JSON.stringify(Object.keys(options))).toBe(true);
     }
   });
