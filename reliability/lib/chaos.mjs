@@ -24,7 +24,7 @@ export function seedFromArgv() {
 export function chaosNetworks(seed) {
   return [
     { name: "wrap(tcp)", wrap: true },
-    { name: "memory", wrap: false },
+    { name: "in memory", wrap: false },
   ].map(({ name, wrap }) => {
     const net = new Network({ seed: seed + (wrap ? 1 : 2) });
     const client = net.addPeer("client");
@@ -125,6 +125,35 @@ export async function runChaos(networks, { seed, short, log, progress }) {
     },
   });
   return { memoryBefore: memory[0], progressBeforeLast };
+}
+
+/**
+ * The outline both chaos scenarios share: `startLoad(network)` starts the load on each network (it
+ * resolves with `{ progress(), stop() }`, `progress` a count that grows while the load gets through,
+ * `stop` resolving with the load's results); then the phases run; then each load stops and its
+ * network closes. Resolves with one `{ network, links, ...results }` per network and the memory
+ * sample taken after the first phase.
+ */
+export async function runChaosScenario({ short, log, figure }, startLoad) {
+  const seed = seedFromArgv();
+  const networks = chaosNetworks(seed);
+  const loads = [];
+  for (const network of networks) loads.push(await startLoad(network, seed));
+  const { memoryBefore, progressBeforeLast } = await runChaos(networks, {
+    seed,
+    short,
+    log,
+    progress: () => loads.map((load) => load.progress()),
+  });
+  const results = [];
+  for (const [i, network] of networks.entries()) {
+    const result = await loads[i].stop();
+    const recovered = loads[i].progress() > progressBeforeLast[i];
+    results.push({ network, links: linkTotals(network), recovered, ...result });
+    network.net.close();
+  }
+  figure("seed", seed);
+  return { results, memoryBefore };
 }
 
 /** Checks (and prints) that memory came back to where it was after the first phase. */
