@@ -59,7 +59,7 @@ const CHAOS = {
     oneWay: rng.next() < 0.5 ? "client->server" : "server->client",
   }),
   /** Cut apart both ways for most of the phase, then healed. */
-  partition: (rng) => ({ partitionMs: Math.round(pick(rng, 0.4, 0.9) * 1000) / 1000 }),
+  partition: (rng) => ({ partitionShare: round(pick(rng, 0.4, 0.9), 3) }),
 };
 
 export const CHAOS_KINDS = Object.keys(CHAOS);
@@ -95,7 +95,7 @@ export function phasePlan({ seed, phaseMs, chaosMs }) {
 /** Describes a phase in one line for the log. */
 export function describePhase(phase) {
   const { kind, ms, ...settings } = phase;
-  if (kind === "partition") return `partition for ${Math.round(phase.partitionMs * ms)} ms of ${ms}`;
+  if (kind === "partition") return `partition for ${Math.round(phase.partitionShare * ms)} ms of ${ms}`;
   return `${kind} ${JSON.stringify(settings)}`;
 }
 
@@ -110,21 +110,21 @@ const RSS_BOUND_MiB = 96;
 
 /**
  * Runs the seeded phase plan on `networks` while the caller's load runs, sampling memory after the
- * first (clean) phase and after the last. `progress()` is sampled when the last, clean phase begins,
- * so the caller can check its load recovered in it. Resolves with { before, progressBeforeLast }.
+ * first (clean) phase, and `progress()` when the last, clean phase begins (so the caller can check
+ * its load recovered in it). Resolves with { memoryBefore, progressBeforeLast }.
  */
 export async function runChaos(networks, { seed, short, log, progress }) {
   const plan = phasePlan({ seed, ...chaosTimes(short) });
-  const memory = [];
+  let memoryBefore;
   let progressBeforeLast;
   await runPhases(networks, plan, {
     log,
     onPhaseEnd: (_phase, index) => {
-      if (index === 0) memory.push(memorySample());
+      if (index === 0) memoryBefore = memorySample();
       if (index === plan.length - 2) progressBeforeLast = progress();
     },
   });
-  return { memoryBefore: memory[0], progressBeforeLast };
+  return { memoryBefore, progressBeforeLast };
 }
 
 /**
@@ -184,10 +184,10 @@ export async function runPhases(networks, plan, { log, onPhaseEnd } = {}) {
   for (const [index, phase] of plan.entries()) {
     log?.(`phase ${index + 1}/${plan.length}: ${describePhase(phase)}`);
     for (const { net, client, server } of networks) apply(net, client, server, phase);
-    if (phase.partitionMs !== undefined) {
-      await delay(phase.ms * phase.partitionMs);
+    if (phase.partitionShare !== undefined) {
+      await delay(phase.ms * phase.partitionShare);
       for (const { net, client, server } of networks) net.heal(client, server);
-      await delay(phase.ms * (1 - phase.partitionMs));
+      await delay(phase.ms * (1 - phase.partitionShare));
     } else {
       await delay(phase.ms);
     }
@@ -216,7 +216,7 @@ function directions(client, server, phase) {
 }
 
 function apply(net, client, server, phase) {
-  if (phase.partitionMs !== undefined) net.partition(client, server);
+  if (phase.partitionShare !== undefined) net.partition(client, server);
   for (const direction of directions(client, server, phase)) {
     if (phase.impairment) net.applyImpairment(direction, phase.impairment);
     if (phase.faults) net.setFaults(direction, phase.faults);
