@@ -3,7 +3,7 @@
  * Runs the reliability scenarios (every file in scenarios/, each in its own process) and prints a
  * summary. A new scenario is one more file there that calls `scenario()` from lib/scenario.mjs.
  *
- *   node reliability/run.mjs                    # every scenario, full length (about 6 minutes)
+ *   node reliability/run.mjs                    # every scenario, full length (about 7 minutes)
  *   node reliability/run.mjs --short            # the seconds-long versions (what npm test runs)
  *   node reliability/run.mjs churn fuzz-decoders --json out.json
  *

@@ -131,6 +131,27 @@ describe("partition of new connections", () => {
   });
 });
 
+describe("in memory on a perfect link", () => {
+  const track = useCleanup();
+
+  it("a request loop leaves timers their turn (delivery is a later event-loop turn, as a socket's)", async () => {
+    const net = new Network({ seed: 3 });
+    const { req } = await reqRep(track, net.addPeer("client"), net.addPeer("server"));
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+    }, 20);
+    // On microtask delivery this loop ran all 200,000 round trips before the timer's turn came.
+    let requests = 0;
+    while (!fired && requests < 200_000) {
+      await req.request("x");
+      requests++;
+    }
+    expect(fired).toBe(true);
+    expect(requests).toBeLessThan(200_000);
+  });
+});
+
 describe("determinism", () => {
   const track = useCleanup();
 

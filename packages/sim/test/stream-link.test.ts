@@ -222,6 +222,16 @@ describe("StreamLink: close and faults", () => {
     expect(rig.events[0]!.error?.message).toMatch(/resetPeer/);
   });
 
+  it("resetPeer 0 resets at once: a write right after the fault is set is refused, not delivered", () => {
+    const rig = streamRig({ faults: { timeout: { ms: 0 } } });
+    rig.link.write(Buffer.from("swallowed"));
+    rig.link.setFaults({ resetPeerMs: 0 });
+    expect(rig.link.write(Buffer.from("after"))).toBe(false);
+    rig.scheduler.runAll();
+    expect(rig.chunks).toHaveLength(0);
+    expect(rig.events.map((e) => [e.type, e.at])).toEqual([["reset", 0]]);
+  });
+
   it("limitData forwards exactly N bytes, then resets", () => {
     const rig = streamRig({ faults: { limitDataBytes: 10 } });
     rig.link.write(Buffer.from("0123456"));

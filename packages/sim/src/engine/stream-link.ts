@@ -175,7 +175,11 @@ export class StreamLink {
         this.#scheduler.at(now + ms, () => this.#fail(`timeout fault: closed after ${ms} ms`)),
       );
     }
-    if (valid.resetPeerMs !== undefined) {
+    if (valid.resetPeerMs === 0) {
+      // At once, not on the scheduler's next turn: a write in between would get through (after a
+      // black hole, as if the stream had resumed with a hole in it). The owner still hears of it later.
+      this.#fail("resetPeer fault: reset after 0 ms");
+    } else if (valid.resetPeerMs !== undefined) {
       const ms = valid.resetPeerMs;
       this.#faultTimers.push(
         this.#scheduler.at(now + ms, () => this.#fail(`resetPeer fault: reset after ${ms} ms`)),

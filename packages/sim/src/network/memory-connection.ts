@@ -180,8 +180,10 @@ export class MemoryConnection implements Connection {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    // Deliver on a microtask: never re-enter the caller of setHandler/unshift/resume/write.
-    queueMicrotask(() => {
+    // Deliver on the event loop's next turn, as a kernel socket's data event comes: never re-enter the
+    // caller of setHandler/unshift/resume/write, and never starve timers (on a microtask, a request
+    // loop over a perfect link kept every timer, request timeouts included, from firing).
+    setImmediate(() => {
       this.#flushScheduled = false;
       this.#flush();
     });
