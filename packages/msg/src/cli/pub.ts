@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { PubSocket, validateTopic } from "@msg/socket";
+import { ErrorCode } from "@msg/core";
+import { type FullQueuePolicy, PubSocket, validateTopic } from "@msg/socket";
 import { bindFlag, compressionFlags, integer, serverTransportFlags } from "./args.js";
-import { asUsage, commonFlags, defineCommand } from "./command.js";
+import { asUsage, commonFlags, defineCommand, UsageError } from "./command.js";
 import { compressionOptions, createTransport } from "./transports.js";
 
 export const pub = defineCommand({
@@ -11,7 +12,9 @@ export const pub = defineCommand({
   description: `Publishes N messages on TOPIC; message i's payload starts with i as an 8-byte big-endian
 integer, the rest is random. A message published before a subscriber's subscription has arrived is
 not delivered to it: with --wait-subscribers K, publishing starts once K subscribers are connected and
-subscribed. Exits 0 once the messages are handed to the transport (and flushed, up to 5 s).`,
+subscribed. With --when-full block (the default) a subscriber that reads slowly slows the publisher
+down and misses nothing; with drop, it misses what does not fit in its queue (counted in "dropped",
+and as gaps by the subscriber). Exits 0 once the messages are handed to the transport (and flushed, up to 5 s).`,
   flags: {
     bind: bindFlag,
     topic: {
@@ -39,6 +42,12 @@ subscribed. Exits 0 once the messages are handed to the transport (and flushed, 
       default: "0",
       help: "wait for K subscribed subscribers before publishing",
     },
+    "when-full": {
+      type: "string",
+      value: "POLICY",
+      default: "block",
+      help: "when a subscriber's queue is full: block (wait for room, lose nothing) or drop (skip it for that subscriber)",
+    },
     "auth-token": {
       type: "string",
       value: "TOKEN",
@@ -57,10 +66,12 @@ subscribed. Exits 0 once the messages are handed to the transport (and flushed, 
     const size = Math.max(8, integer(flags.size, "size"));
     const rate = integer(flags.rate, "rate");
     const waitFor = integer(flags["wait-subscribers"], "wait-subscribers");
+    const whenFull = fullQueuePolicy(flags["when-full"]);
     const compression = await compressionOptions(flags);
     const tokens = flags["auth-token"];
     const socket = new PubSocket(await createTransport(flags, "server"), {
       ...compression,
+      whenFull,
       ...(tokens.length > 0 ? { authTokens: tokens } : {}),
     });
     try {
@@ -103,6 +114,7 @@ subscribed. Exits 0 once the messages are handed to the transport (and flushed, 
           sent: count,
           subscribers: stats.activeClients,
           dropped: stats.droppedMessagesTotal,
+          whenFull,
           bytesTx: stats.bytesTx,
           elapsedMs: Math.round(elapsedMs * 1000) / 1000,
           msgsPerSec: elapsedMs > 0 ? Math.round((count / elapsedMs) * 1000) : 0,
@@ -115,3 +127,9 @@ subscribed. Exits 0 once the messages are handed to the transport (and flushed, 
     }
   },
 });
+
+/** `--when-full`: the Pub socket's `whenFull` policy. */
+function fullQueuePolicy(value: string): FullQueuePolicy {
+  if (value === "drop" || value === "block") return value;
+  throw new UsageError(ErrorCode.InvalidArgument, `--when-full takes drop or block, got "${value}"`);
+}
