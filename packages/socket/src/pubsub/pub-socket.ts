@@ -215,6 +215,76 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     );
   }
 
+  /**
+   * Publishes every payload on `topic`, in order: the same as calling `publish` for each, message by
+   * message (each has its own seq; under `drop` each is dropped or sent on its own), with the checks
+   * and the per-call work done once. The payloads are checked before any is sent: if one is too
+   * large, none is published and the promise rejects with `frame_too_large`.
+   *
+   * Returns `undefined` when every message is already queued, or a Promise when some had to wait (for
+   * room under `block`, or for an asynchronous codec); it resolves once the last one is queued. A
+   * waiting `publishMany` counts as one publish towards `maxWaitingPublishes`.
+   *
+   * ```ts
+   * await pub.publishMany("prices.eu.btc", [tick1, tick2, tick3]);
+   * ```
+   */
+  publishMany(topic: string, payloads: readonly (Uint8Array | string)[]): Promise<void> | undefined {
+    if (this.#closed) return Promise.reject(closedError());
+    if (!this.#core.localAddress)
+      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
+    let topicBytes: Uint8Array;
+    try {
+      topicBytes = this.#topics.get(topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const data = payloads.map(toBytes);
+    let compressAny = false;
+    for (const bytes of data) {
+      const compress = compresses(this.#compression, bytes.byteLength);
+      compressAny ||= compress;
+      const tooLarge = compress ? undefined : oversizeError("message", bytes.byteLength, this.#compression);
+      if (tooLarge) return Promise.reject(tooLarge);
+    }
+    if (compressAny) return this.#publishEach(topic, data);
+    this.#stats.messagesPublished += data.length;
+    if (this.#core.sessions.length === 0 || data.length === 0) return undefined;
+    if (!this.#blockedTail) return this.#fanOutFrom(topic, topicBytes, data, 0);
+    if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
+      return Promise.reject(
+        msgError(ErrorCode.HighWaterMarkReached, `${this.#maxWaitingPublishes} publishes already waiting`),
+      );
+    }
+    return this.#track(this.#blockedTail.then(() => this.#fanOutFrom(topic, topicBytes, data, 0)));
+  }
+
+  /** publishMany with compression: each message through `publish`, which keeps them in order. */
+  #publishEach(topic: string, data: Uint8Array[]): Promise<void> | undefined {
+    let last: Promise<void> | undefined;
+    for (const bytes of data) last = this.publish(topic, bytes) ?? last;
+    return last;
+  }
+
+  /**
+   * Writes `data[from..]` to the matching sessions, in order, until a message has to wait for room
+   * (`block`); the rest then follows once it has it, behind it in the publish order.
+   */
+  #fanOutFrom(
+    topic: string,
+    topicBytes: Uint8Array,
+    data: Uint8Array[],
+    from: number,
+  ): Promise<void> | undefined {
+    for (let i = from; i < data.length; i++) {
+      const waiting = this.#fanOut(topic, topicBytes, 0, data[i]!);
+      if (waiting === undefined) continue;
+      if (i === data.length - 1) return this.#track(waiting);
+      return this.#track(waiting.then(() => this.#fanOutFrom(topic, topicBytes, data, i + 1)));
+    }
+    return undefined;
+  }
+
   /** Remembers a publish still waiting, so later ones queue behind it and keep their order. */
   #track(waiting: Promise<void> | undefined): Promise<void> | undefined {
     if (waiting === undefined) return undefined;
