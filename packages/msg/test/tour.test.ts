@@ -6,7 +6,8 @@ import { withTimeout } from "@msg/core/testing";
 import { describe, expect, it } from "vitest";
 
 const tsx = createRequire(import.meta.url).resolve("tsx");
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+// The bin script: importing src/cli.ts runs nothing; the bin calls runCli (from source under this condition).
+const cli = fileURLToPath(new URL("../bin/msg.js", import.meta.url));
 
 describe("msg tour", () => {
   it("runs every step over loopback, shows what each one claims, and exits 0 on its own", async () => {
