@@ -169,23 +169,26 @@ describe("msg command-line tool", () => {
     };
   }
 
-  it("pub --when-full block (the default) waits for a stalled subscriber and loses nothing", async () => {
-    const count = 20_000; // 20 MB of 1 KB messages: more than the queue and the kernel's buffers hold
-    // No --when-full: block is the default.
-    const pub = run(
+  /** `msg pub` of 20 MB in 1 KB messages (more than the queue and the kernel's buffers hold) to one subscriber. */
+  const publishTo20k = (...flags: string[]) =>
+    run(
       "pub",
       "--bind",
       "127.0.0.1:0",
       "--topic",
       "t",
       "--count",
-      String(count),
+      "20000",
       "--size",
       "1000",
       "--wait-subscribers",
       "1",
       "--json",
+      ...flags,
     );
+  it("pub --when-full block (the default) waits for a stalled subscriber and loses nothing", async () => {
+    const count = 20_000;
+    const pub = publishTo20k(); // no --when-full: block is the default
     const { address } = await pub.next("ready");
     const subscriber = await stalledSubscriber(String(address), "t");
     await pub.next("subscribers");
@@ -202,22 +205,7 @@ describe("msg command-line tool", () => {
 
   it("pub --when-full drop skips what does not fit for a stalled subscriber, and the gaps show it", async () => {
     const count = 20_000;
-    const pub = run(
-      "pub",
-      "--bind",
-      "127.0.0.1:0",
-      "--topic",
-      "t",
-      "--count",
-      String(count),
-      "--size",
-      "1000",
-      "--wait-subscribers",
-      "1",
-      "--when-full",
-      "drop",
-      "--json",
-    );
+    const pub = publishTo20k("--when-full", "drop");
     const { address } = await pub.next("ready");
     const subscriber = await stalledSubscriber(String(address), "t");
     // The publisher finishes while the subscriber is stalled (then lingers 5 s before closing).

@@ -180,15 +180,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * compression), `socket_closed` after close.
    */
   publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
-    if (this.#closed) return Promise.reject(closedError());
-    if (!this.#core.localAddress)
-      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
-    let topicBytes: Uint8Array;
-    try {
-      topicBytes = this.#topics.get(topic);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const topicBytes = this.#publishable(topic);
+    if (topicBytes instanceof Promise) return topicBytes;
     const data = toBytes(payload);
     const compress = compresses(this.#compression, data.byteLength);
     // Refused whether or not anyone subscribes, so the error does not depend on timing.
@@ -230,15 +223,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * ```
    */
   publishMany(topic: string, payloads: readonly (Uint8Array | string)[]): Promise<void> | undefined {
-    if (this.#closed) return Promise.reject(closedError());
-    if (!this.#core.localAddress)
-      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
-    let topicBytes: Uint8Array;
-    try {
-      topicBytes = this.#topics.get(topic);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const topicBytes = this.#publishable(topic);
+    if (topicBytes instanceof Promise) return topicBytes;
     const data = payloads.map(toBytes);
     let compressAny = false;
     for (const bytes of data) {
@@ -257,6 +243,18 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       );
     }
     return this.#track(this.#blockedTail.then(() => this.#fanOutFrom(topic, topicBytes, data, 0)));
+  }
+
+  /** The topic's bytes, or the rejection of a publish that cannot happen (closed, not bound, bad topic). */
+  #publishable(topic: string): Uint8Array | Promise<never> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (!this.#core.localAddress)
+      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
+    try {
+      return this.#topics.get(topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** publishMany with compression: each message through `publish`, which keeps them in order. */
