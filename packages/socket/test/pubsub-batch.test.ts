@@ -1,6 +1,7 @@
 import { ErrorCode, isMsgError } from "@msg/core";
 import { rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
+import { createCompressor } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { AsyncQueue, PubSocket, type SubMessage, type SubSocket } from "../src/index.js";
 import { pausedSubscriber } from "./support/raw-subscriber.js";
@@ -113,6 +114,26 @@ describe("Pub/Sub batch APIs (publishMany, batches)", () => {
     expect(seen.missing).toBe(dropped);
     expect(pub.subscribers()[0]!.dropped).toBe(dropped);
     expect(sub.stats().droppedMessagesTotal).toBe(0);
+  });
+
+  it("publishMany with an asynchronous codec (zstd) keeps the order, mixing compressed and plain payloads", async () => {
+    const pub = track(
+      new PubSocket(new TcpTransport(), { compressor: createCompressor("zstd"), minCompressSize: 500 }),
+    );
+    const sub = await subscribedSub(track, pub, "mixed");
+    const receiving = receiveBatches(sub, 40);
+    // Sizes alternate below and above minCompressSize: plain and compressed payloads in one call.
+    const payloads = Array.from({ length: 40 }, (_, i) => {
+      const payload = Buffer.alloc(i % 2 === 0 ? 100 : 4000, 3);
+      payload.writeUInt32BE(i, 0);
+      return payload;
+    });
+    await pub.publishMany("mixed", payloads);
+    const { messages } = await receiving;
+    expect(messages.map((m) => Buffer.from(m.payload).readUInt32BE(0))).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    expect(messages.map((m) => m.payload.byteLength)).toEqual(payloads.map((p) => p.byteLength));
   });
 
   it("publishMany checks every payload first: one too large publishes none", async () => {

@@ -215,8 +215,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * large, none is published and the promise rejects with `frame_too_large`.
    *
    * Returns `undefined` when every message is already queued, or a Promise when some had to wait (for
-   * room under `block`, or for an asynchronous codec); it resolves once the last one is queued. A
-   * waiting `publishMany` counts as one publish towards `maxWaitingPublishes`.
+   * room under `block`, or for an asynchronous codec); it resolves once the last one is queued. While
+   * it waits it counts towards `maxWaitingPublishes` (compressed payloads count one each).
    *
    * ```ts
    * await pub.publishMany("prices.eu.btc", [tick1, tick2, tick3]);
@@ -259,9 +259,13 @@ export class PubSocket extends TypedEmitter<PubEvents> {
 
   /** publishMany with compression: each message through `publish`, which keeps them in order. */
   #publishEach(topic: string, data: Uint8Array[]): Promise<void> | undefined {
-    let last: Promise<void> | undefined;
-    for (const bytes of data) last = this.publish(topic, bytes) ?? last;
-    return last;
+    const waiting: Promise<void>[] = [];
+    for (const bytes of data) {
+      const published = this.publish(topic, bytes);
+      if (published) waiting.push(published);
+    }
+    // Every promise is awaited, so none of their rejections goes unhandled.
+    return waiting.length === 0 ? undefined : Promise.all(waiting).then(() => undefined);
   }
 
   /**
