@@ -49,6 +49,20 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     return true;
   }
 
+  /**
+   * Adds an item even when the queue is full; false only once it has ended. For a producer that
+   * stops reading when the queue fills but must still place what it had already read: it bounds the
+   * excess by the size of that read.
+   */
+  pushOverLimit(item: T): boolean {
+    if (this.#ended) return false;
+    if (this.full) {
+      this.#items.push(item);
+      return true;
+    }
+    return this.push(item);
+  }
+
   /** Ends iteration: waiting loops finish, queued items are discarded. Returns how many were. */
   end(): number {
     const discarded = this.length;

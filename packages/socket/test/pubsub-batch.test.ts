@@ -3,7 +3,7 @@ import { rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { TcpTransport } from "@msg/transport-tcp";
 import { createCompressor } from "@msg/wire";
 import { describe, expect, it } from "vitest";
-import { AsyncQueue, PubSocket, type SubMessage, type SubSocket } from "../src/index.js";
+import { AsyncQueue, PubSocket, type SubMessage, SubSocket } from "../src/index.js";
 import { pausedSubscriber } from "./support/raw-subscriber.js";
 import { subscribedSub, useCleanup } from "./support/sockets.js";
 
@@ -75,6 +75,34 @@ describe("Pub/Sub batch APIs (publishMany, batches)", () => {
       Array.from({ length: 201 }, (_, i) => i),
     );
     expect(subscriber.frames.every((frame, i) => frame.seq === i)).toBe(true);
+    expect(pub.stats().droppedMessagesTotal).toBe(0);
+  });
+
+  it("a Sub with whenFull block stops reading when its queue is full: a blocking Pub slows down, nothing is lost", async () => {
+    const pub = track(new PubSocket(new TcpTransport(), { whenFull: "block", maxQueueMessages: 16 }));
+    const address = await pub.bind("127.0.0.1:0");
+    const sub = track(new SubSocket(new TcpTransport(), { whenFull: "block", ingressQueueSize: 16 }));
+    const subscribed = new Promise((resolve) => pub.once("subscribed", resolve));
+    await sub.subscribe("slow");
+    void sub.connect(address);
+    await withTimeout(subscribed, 5000, "subscription");
+    // Nobody takes messages yet: the Sub's queue fills, it stops reading, the kernel's buffers fill,
+    // and the Pub's publish has to wait.
+    let published = 0;
+    let waiting: Promise<void> | undefined;
+    while (waiting === undefined && published < 100_000) {
+      waiting = pub.publish("slow", numbered(published, 1, 1000)[0]!) ?? undefined;
+      published++;
+      if (waiting === undefined && published % 64 === 0)
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(waiting).toBeDefined();
+    const { messages } = await receiveBatches(sub, published);
+    await withTimeout(waiting!, 10_000, "the blocked publish");
+    expect(messages.map((m) => Buffer.from(m.payload).readUInt32BE(0))).toEqual(
+      Array.from({ length: published }, (_, i) => i),
+    );
+    expect(sub.stats().droppedMessagesTotal).toBe(0);
     expect(pub.stats().droppedMessagesTotal).toBe(0);
   });
 
