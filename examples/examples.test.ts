@@ -64,6 +64,14 @@ const expectations: Record<string, RegExp[]> = {
   ],
   sim_multi_region: [/EU-West +- +\d/, /Tokyo +\d+\.\d +\d+\.\d +\d+\.\d +-/],
   sim_bdp_throughput: [/20 × 256 KiB in \d/, /throughput \d+\.\d+ Mbit\/s, \d+% of the link/],
+  ws: [
+    /Rep listening on ws:\/\/127\.0\.0\.1:\d+\/rpc/,
+    /beta -> BETA/,
+    /origin https:\/\/elsewhere\.example: handshake_failed/,
+    /Pub listening on ws:\/\/127\.0\.0\.1:\d+\/events/,
+    /sub: orders.created = order 17/,
+    /sub: orders.shipped = order 17/,
+  ],
 };
 
 describe("examples", () => {

@@ -11,8 +11,8 @@
 import { unlinkSync } from "node:fs";
 import net from "node:net";
 import { drainedOrClosed } from "./drain.mjs";
-import { Fifo } from "./fifo.mjs";
 import { encodeFrame, FrameDecoder, HEADER_BYTES } from "./length-prefix.mjs";
+import { Requester } from "./requester.mjs";
 import { newUnixSocketPath } from "./unix-paths.mjs";
 
 /** Size of the batched publisher's write buffer. */
@@ -88,27 +88,11 @@ export function rawReqRep(kind) {
 
     async client({ address }) {
       const socket = await connect(address);
-      const waiting = new Fifo();
-      const decoder = new FrameDecoder();
-      const failAll = (error) => {
-        for (const pending of waiting.drain()) pending.reject(error);
-      };
-      socket.on("data", (chunk) =>
-        decoder.push(chunk, (buffer, start, end) =>
-          waiting.shift()?.resolve(buffer.subarray(start + HEADER_BYTES, end)),
-        ),
-      );
-      socket.on("error", failAll);
-      socket.on("close", () => failAll(new Error("connection closed")));
-      return {
-        request(payload) {
-          return new Promise((resolve, reject) => {
-            waiting.push({ resolve, reject });
-            socket.write(encodeFrame(payload));
-          });
-        },
-        close: () => closeSocket(socket),
-      };
+      const requester = new Requester((frame) => socket.write(frame));
+      socket.on("data", (chunk) => requester.receive(chunk));
+      socket.on("error", (error) => requester.fail(error));
+      socket.on("close", () => requester.fail(new Error("connection closed")));
+      return { request: (payload) => requester.request(payload), close: () => closeSocket(socket) };
     },
   };
 }

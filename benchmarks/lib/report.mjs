@@ -17,7 +17,7 @@ const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const WIDTH = 560;
 
 /** Baselines first (in this order), then msg's targets, then anything else, alphabetically. */
-const TARGET_ORDER = ["raw-net", "raw-net-batched", "raw-unix", "zeromq", "axon"];
+const TARGET_ORDER = ["raw-net", "raw-net-batched", "raw-unix", "raw-ws", "zeromq", "axon"];
 
 function targetOrder(rows) {
   const names = [...new Set(rows.map((row) => row.target))];

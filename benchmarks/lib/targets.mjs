@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const TARGETS_DIR = fileURLToPath(new URL("../targets/", import.meta.url));
 
 /** Baselines first, in this order; any other target (msg's) after them, alphabetically. */
-const BASELINE_ORDER = ["raw-net", "raw-net-batched", "raw-unix", "zeromq", "axon"];
+const BASELINE_ORDER = ["raw-net", "raw-net-batched", "raw-unix", "raw-ws", "zeromq", "axon"];
 
 function rank(name) {
   const index = BASELINE_ORDER.indexOf(name);

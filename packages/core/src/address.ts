@@ -38,8 +38,14 @@ export function parseHostPort(address: string): HostPort {
   return { host, port };
 }
 
-/** Formats a host and port as `host:port`, bracketing IPv6 addresses. */
+/**
+ * Formats a host and port as `host:port`, bracketing IPv6 addresses. An IPv4-mapped IPv6 address (what
+ * a dual-stack socket reports for an IPv4 peer, `::ffff:127.0.0.1`) is written in its IPv4 form, so
+ * both ends of a connection name it the same way.
+ */
 export function formatHostPort(host: string, port: number): string {
+  const ipv4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1];
+  if (ipv4) return `${ipv4}:${port}`;
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

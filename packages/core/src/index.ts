@@ -11,6 +11,7 @@ export type { Connection, ConnectionHandler, ConnectionStats } from "./connectio
 export { readExactly } from "./connection-io.js";
 export { ErrorCode, isMsgError, MsgError, toMsgError } from "./errors.js";
 export type { ConnectionHook, HookContext } from "./hook.js";
+export { InboundDelivery, type InboundSource } from "./inbound-delivery.js";
 export {
   createLogger,
   type Logger,

@@ -20,6 +20,12 @@ describe("host:port addresses", () => {
     expect(parseHostPort(formatHostPort("fe80::1", 9))).toEqual({ host: "fe80::1", port: 9 });
   });
 
+  it("writes an IPv4-mapped IPv6 address (a dual-stack socket's IPv4 peer) in IPv4 form", () => {
+    expect(formatHostPort("::ffff:127.0.0.1", 5000)).toBe("127.0.0.1:5000");
+    expect(formatHostPort("::FFFF:10.0.0.2", 1)).toBe("10.0.0.2:1");
+    expect(formatHostPort("::ffff:7f00:1", 1)).toBe("[::ffff:7f00:1]:1");
+  });
+
   it.each(["nohost", "host:", ":80", "::1:80", "[::1]80", "h:99999", "h:x"])("rejects %s", (address) => {
     let caught: unknown;
     try {

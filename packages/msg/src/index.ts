@@ -11,4 +11,5 @@ export type { Pem as QuicPem } from "@msg/transport-quic";
 export * from "@msg/transport-quic";
 export type { Pem } from "@msg/transport-tcp";
 export * from "@msg/transport-tcp";
+export * from "@msg/transport-ws";
 export * from "@msg/wire";

@@ -168,7 +168,7 @@ describe("msg: help, version and exit codes", () => {
     expect(await help.exited()).toBe(0);
     expect(help.stdout).toMatch(/^usage: msg rep --bind ADDR \[flags\]$/m);
     expect(help.stdout).toMatch(/--bind ADDR +.+\(required\)$/m);
-    expect(help.stdout).toMatch(/--transport NAME +tcp, tls, ipc or quic \(default: tcp\)$/m);
+    expect(help.stdout).toMatch(/--transport NAME +tcp, tls, ipc, quic, ws or wss \(default: tcp\)$/m);
     expect(help.stdout).toMatch(/--min-compress-size BYTES +.+\(default: 8192\)$/m);
     expect(help.stdout).toMatch(/--count N +.+\(default: runs until interrupted\)$/m);
     expect(help.stdout).not.toContain("--connect");

@@ -40,6 +40,7 @@ describe("msg command-line tool", () => {
   it.each([
     ["ipc", () => join(ipcDir, "rep.sock")],
     ["quic", () => "127.0.0.1:0"],
+    ["ws", () => "ws://127.0.0.1:0/msg"],
   ])("rep and req talk over --transport %s", async (transport, bindAddress) => {
     const rep = run("rep", "--transport", transport, "--bind", bindAddress(), "--count", "20", "--json");
     const { address } = await rep.next("ready");

@@ -6,7 +6,6 @@ import { withTimeout } from "@msg/core/testing";
 import { describe, expect, it } from "vitest";
 
 const tsx = createRequire(import.meta.url).resolve("tsx");
-// The bin script: importing src/cli.ts runs nothing; the bin calls runCli (from source under this condition).
 const cli = fileURLToPath(new URL("../bin/msg.js", import.meta.url));
 
 describe("msg tour", () => {

@@ -20,6 +20,7 @@ export interface InboundOptions {
   incompleteFrameTimeout?: number;
 }
 
+/** The default `maxPartialFrameBytes`: 256 MiB of incomplete frames per socket, over all its connections. */
 export const DEFAULT_MAX_PARTIAL_FRAME_BYTES = 256 * 1024 * 1024;
 
 /** The incomplete-frame timeout in ms, checked: a positive number or Infinity. */

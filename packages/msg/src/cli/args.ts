@@ -12,11 +12,11 @@ export const bindFlag = {
 
 /** How the commands that open a transport choose it, for the side that binds. */
 export const serverTransportFlags = {
-  transport: { type: "string", value: "NAME", default: "tcp", help: "tcp, tls, ipc or quic" },
+  transport: { type: "string", value: "NAME", default: "tcp", help: "tcp, tls, ipc, quic, ws or wss" },
   cert: {
     type: "string",
     value: "FILE",
-    defaultText: "tls: required; quic: a self-signed certificate for localhost",
+    defaultText: "tls, wss: required; quic: a self-signed certificate for localhost",
     help: "PEM certificate chain, leaf first",
   },
   key: { type: "string", value: "FILE", help: "PEM private key of --cert" },

@@ -52,10 +52,23 @@ export async function createTransport(flags: TransportFlags, side: "server" | "c
         ...(flags.servername ? { servername: flags.servername } : {}),
       });
     }
+    case "ws": {
+      const { WsTransport } = await import("@msg/transport-ws");
+      return new WsTransport();
+    }
+    case "wss": {
+      const { WssTransport } = await import("@msg/transport-ws");
+      if (side === "server") {
+        if (!cert || !key)
+          throw new UsageError(ErrorCode.InvalidArgument, "--transport wss needs --cert and --key");
+        return new WssTransport({ cert, key, ca, requireClientCert: flags["require-client-cert"] ?? false });
+      }
+      return new WssTransport({ ca, cert, key, servername: flags.servername });
+    }
     default:
       throw new UsageError(
         ErrorCode.InvalidArgument,
-        `unknown --transport "${flags.transport}" (tcp, tls, ipc or quic)`,
+        `unknown --transport "${flags.transport}" (tcp, tls, ipc, quic, ws or wss)`,
       );
   }
 }

@@ -3,6 +3,7 @@ import { freePort, freeUdpPort, generateTestPki, TempPaths } from "@msg/core/tes
 import { IpcTransport } from "@msg/transport-ipc";
 import { QuicTransport } from "@msg/transport-quic";
 import { TcpTransport, TlsTransport } from "@msg/transport-tcp";
+import { WsTransport } from "@msg/transport-ws";
 
 /**
  * The transports every socket test runs over. A test body is written once and parametrised with
@@ -88,4 +89,12 @@ export const ipc: TransportFixture = {
   reservedAddress: async () => ipcPaths.next(),
 };
 
-export const transports: TransportFixture[] = [tcp, tls, ipc, quic];
+export const ws: TransportFixture = {
+  name: "ws",
+  server: () => new WsTransport(),
+  client: () => new WsTransport(),
+  bindAddress: () => "ws://127.0.0.1:0/msg",
+  reservedAddress: async () => `ws://127.0.0.1:${await freePort()}/msg`,
+};
+
+export const transports: TransportFixture[] = [tcp, tls, ipc, quic, ws];

@@ -1,0 +1,12 @@
+export { parseWsAddress, type WsAddress, type WsScheme } from "./address.js";
+export type { WsListener, WsListenerStats } from "./listener.js";
+export type { MessageSocket, MessageSocketEvents } from "./message-socket.js";
+export { DEFAULT_WS_MAX_PAYLOAD, type WsTransportOptions } from "./options.js";
+export type { WssTransportOptions } from "./tls-options.js";
+export { WssTransport, WsTransport } from "./transport.js";
+export {
+  WS_END_MESSAGE,
+  WsConnection,
+  type WsConnectionInfo,
+  type WsConnectionStats,
+} from "./ws-connection.js";
