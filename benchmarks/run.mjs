@@ -5,8 +5,9 @@
  *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--report DIR | --no-report]
  *                           [--targets a,b] [--repeats N] [--duration MS]
  *
- * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim, sim-proxy run
- * the script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs, sim-proxy.mjs) when it exists.
+ * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim, sim-proxy,
+ * pubsub-loops run the script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs, sim-proxy.mjs,
+ * pubsub-loops.mjs) when it exists.
  * Progress (step i of n, time spent, estimated time left) goes to stderr; the report (Markdown, SVG
  * charts, results.json) to benchmarks/report/ unless --report or --no-report says otherwise. See
  * README.md.
@@ -55,6 +56,7 @@ const SCRIPT_SUITES = {
   "quic-raw": "quic-raw.mjs",
   sim: "sim.mjs",
   "sim-proxy": "sim-proxy.mjs",
+  "pubsub-loops": "pubsub-loops.mjs",
 };
 const DEFAULT_SUITES = ["reqrep", "pubsub", "stalled"];
 const DEFAULT_REPORT_DIR = join(HERE, "report");
@@ -67,7 +69,7 @@ const TIMING = {
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim|sim-proxy ...] [--quick] [--json FILE]\n" +
+    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim|sim-proxy|pubsub-loops ...] [--quick] [--json FILE]\n" +
       "                              [--report DIR | --no-report] [--targets a,b] [--repeats N] [--duration MS]",
   );
   process.exit(2);

@@ -1,6 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { withTimeout } from "@msg/core/testing";
+import { encodeSubscribe, PubSubDecoder } from "@msg/wire";
 import { afterAll, describe, expect, it } from "vitest";
 import { useMsg } from "./support/msg-process.js";
 
@@ -138,6 +141,89 @@ describe("msg command-line tool", () => {
     }
     expect(await pub.next("done")).toMatchObject({ sent: 1000 });
     expect(await pub.exited(10_000)).toBe(0);
+  });
+
+  /** A subscriber that does not read until told: subscribes to `topic`, then holds its socket paused. */
+  async function stalledSubscriber(address: string, topic: string) {
+    const [host, port] = [address.slice(0, address.lastIndexOf(":")), Number(address.split(":").pop())];
+    const socket: Socket = connect({ host, port });
+    socket.pause();
+    const indices: number[] = [];
+    const seqs: number[] = [];
+    const decoder = new PubSubDecoder({
+      maxFrameSize: 1 << 20,
+      onFrame: (frame) => {
+        seqs.push(frame.seq);
+        indices.push(Number(Buffer.from(frame.payload).readBigUInt64BE(0)));
+      },
+    });
+    socket.on("data", (chunk) => decoder.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write(encodeSubscribe(topic));
+    return {
+      /** Starts reading; resolves with what arrived once the publisher has closed the connection. */
+      async readToEnd() {
+        socket.resume();
+        await withTimeout(closed, 20_000, "the publisher closing the connection");
+        return { indices, seqs };
+      },
+    };
+  }
+
+  /** `msg pub` of 20 MB in 1 KB messages (more than the queue and the kernel's buffers hold) to one subscriber. */
+  const publishTo20k = (...flags: string[]) =>
+    run(
+      "pub",
+      "--bind",
+      "127.0.0.1:0",
+      "--topic",
+      "t",
+      "--count",
+      "20000",
+      "--size",
+      "1000",
+      "--wait-subscribers",
+      "1",
+      "--json",
+      ...flags,
+    );
+  it("pub --when-full block (the default) waits for a stalled subscriber and loses nothing", async () => {
+    const count = 20_000;
+    const pub = publishTo20k(); // no --when-full: block is the default
+    const { address } = await pub.next("ready");
+    const subscriber = await stalledSubscriber(String(address), "t");
+    await pub.next("subscribers");
+    // Stay stalled for a while so that the publisher fills every buffer and has to wait; the
+    // outcome checked below does not depend on how long.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { indices, seqs } = await subscriber.readToEnd();
+    expect(indices.length).toBe(count);
+    expect(indices.every((index, i) => index === i)).toBe(true);
+    expect(seqs.every((seq, i) => seq === i)).toBe(true);
+    expect(await pub.next("done")).toMatchObject({ sent: count, dropped: 0, whenFull: "block" });
+    expect(await pub.exited(10_000)).toBe(0);
+  });
+
+  it("pub --when-full drop skips what does not fit for a stalled subscriber, and the gaps show it", async () => {
+    const count = 20_000;
+    const pub = publishTo20k("--when-full", "drop");
+    const { address } = await pub.next("ready");
+    const subscriber = await stalledSubscriber(String(address), "t");
+    // The publisher finishes while the subscriber is stalled (then lingers 5 s before closing).
+    const done = await pub.next("done", 20_000);
+    expect(done).toMatchObject({ sent: count, whenFull: "drop" });
+    expect(done.dropped).toBeGreaterThan(0);
+    const { indices, seqs } = await subscriber.readToEnd();
+    expect(indices.length).toBeLessThan(count);
+    // Every message that arrived carries its own seq (index = seq: seqs count dropped ones too).
+    expect(indices.every((index, i) => index === seqs[i])).toBe(true);
+    expect(await pub.exited(10_000)).toBe(0);
+  });
+
+  it("pub rejects an unknown --when-full policy with exit 2", async () => {
+    const bad = run("pub", "--bind", "127.0.0.1:0", "--topic", "t", "--when-full", "sometimes", "--json");
+    expect(await bad.next("error")).toMatchObject({ code: "invalid_argument" });
+    expect(await bad.exited(10_000)).toBe(2);
   });
 
   it("sub exits non-zero when --timeout passes before --count messages", async () => {

@@ -39,6 +39,7 @@ export function validateReqOptions(options: ReqOptions): void {
 
 export function validateSubOptions(options: SubOptions): void {
   checkInteger("ingressQueueSize", options.ingressQueueSize, 1);
+  checkOneOf("whenFull", options.whenFull, ["drop", "block"]);
   checkClient(options);
   checkCompression(options);
 }

@@ -180,15 +180,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * compression), `socket_closed` after close.
    */
   publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
-    if (this.#closed) return Promise.reject(closedError());
-    if (!this.#core.localAddress)
-      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
-    let topicBytes: Uint8Array;
-    try {
-      topicBytes = this.#topics.get(topic);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const topicBytes = this.#publishable(topic);
+    if (topicBytes instanceof Promise) return topicBytes;
     const data = toBytes(payload);
     const compress = compresses(this.#compression, data.byteLength);
     // Refused whether or not anyone subscribes, so the error does not depend on timing.
@@ -213,6 +206,85 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         return this.#fanOut(topic, topicBytes, wire.type, wire.data);
       }),
     );
+  }
+
+  /**
+   * Publishes every payload on `topic`, in order: the same as calling `publish` for each, message by
+   * message (each has its own seq; under `drop` each is dropped or sent on its own), with the checks
+   * and the per-call work done once. The payloads are checked before any is sent: if one is too
+   * large, none is published and the promise rejects with `frame_too_large`.
+   *
+   * Returns `undefined` when every message is already queued, or a Promise when some had to wait (for
+   * room under `block`, or for an asynchronous codec); it resolves once the last one is queued. While
+   * it waits it counts towards `maxWaitingPublishes` (compressed payloads count one each).
+   *
+   * ```ts
+   * await pub.publishMany("prices.eu.btc", [tick1, tick2, tick3]);
+   * ```
+   */
+  publishMany(topic: string, payloads: readonly (Uint8Array | string)[]): Promise<void> | undefined {
+    const topicBytes = this.#publishable(topic);
+    if (topicBytes instanceof Promise) return topicBytes;
+    const data = payloads.map(toBytes);
+    let compressAny = false;
+    for (const bytes of data) {
+      const compress = compresses(this.#compression, bytes.byteLength);
+      compressAny ||= compress;
+      const tooLarge = compress ? undefined : oversizeError("message", bytes.byteLength, this.#compression);
+      if (tooLarge) return Promise.reject(tooLarge);
+    }
+    if (compressAny) return this.#publishEach(topic, data);
+    this.#stats.messagesPublished += data.length;
+    if (this.#core.sessions.length === 0 || data.length === 0) return undefined;
+    if (!this.#blockedTail) return this.#fanOutFrom(topic, topicBytes, data, 0);
+    if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
+      return Promise.reject(
+        msgError(ErrorCode.HighWaterMarkReached, `${this.#maxWaitingPublishes} publishes already waiting`),
+      );
+    }
+    return this.#track(this.#blockedTail.then(() => this.#fanOutFrom(topic, topicBytes, data, 0)));
+  }
+
+  /** The topic's bytes, or the rejection of a publish that cannot happen (closed, not bound, bad topic). */
+  #publishable(topic: string): Uint8Array | Promise<never> {
+    if (this.#closed) return Promise.reject(closedError());
+    if (!this.#core.localAddress)
+      return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
+    try {
+      return this.#topics.get(topic);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** publishMany with compression: each message through `publish`, which keeps them in order. */
+  #publishEach(topic: string, data: Uint8Array[]): Promise<void> | undefined {
+    const waiting: Promise<void>[] = [];
+    for (const bytes of data) {
+      const published = this.publish(topic, bytes);
+      if (published) waiting.push(published);
+    }
+    // Every promise is awaited, so none of their rejections goes unhandled.
+    return waiting.length === 0 ? undefined : Promise.all(waiting).then(() => undefined);
+  }
+
+  /**
+   * Writes `data[from..]` to the matching sessions, in order, until a message has to wait for room
+   * (`block`); the rest then follows once it has it, behind it in the publish order.
+   */
+  #fanOutFrom(
+    topic: string,
+    topicBytes: Uint8Array,
+    data: Uint8Array[],
+    from: number,
+  ): Promise<void> | undefined {
+    for (let i = from; i < data.length; i++) {
+      const waiting = this.#fanOut(topic, topicBytes, 0, data[i]!);
+      if (waiting === undefined) continue;
+      if (i === data.length - 1) return this.#track(waiting);
+      return this.#track(waiting.then(() => this.#fanOutFrom(topic, topicBytes, data, i + 1)));
+    }
+    return undefined;
   }
 
   /** Remembers a publish still waiting, so later ones queue behind it and keep their order. */

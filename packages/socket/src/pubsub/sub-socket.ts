@@ -23,14 +23,23 @@ import { InboundGuard, type InboundOptions } from "../inbound.js";
 import { validatePattern } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 import { validateSubOptions } from "../validate-options.js";
+import type { FullQueuePolicy } from "./pub-socket.js";
 import { SubscriptionWriter } from "./subscription-writer.js";
 
 export interface SubOptions extends ReconnectOptions, CompressionOptions, InboundOptions {
   /**
-   * Messages received but not yet taken by the application's loop. When full, new messages are dropped
-   * and counted in `droppedMessagesTotal` (and emitted as `messageDropped`). Default 8192 (as msg-rs).
+   * Messages received but not yet taken by the application's loop. When full, `whenFull` applies.
+   * Default 8192 (as msg-rs).
    */
   ingressQueueSize?: number;
+  /**
+   * When the ingress queue is full: `drop` new messages (counted in `droppedMessagesTotal`, emitted as
+   * `messageDropped`; as msg-rs), or `block`: stop reading from every publisher until the loop has
+   * taken some, so the network pushes back and each publisher's own `whenFull` decides (with `block`
+   * there too, nothing is lost end to end). Under `block` the queue may exceed its size by the
+   * messages of the read that filled it. Default `drop`.
+   */
+  whenFull?: FullQueuePolicy;
   /** Runs after every connect and reconnect, before subscriptions are sent. Default none. */
   hook?: ConnectionHook;
   /** Shorthand for `hook: tokenClientHook(authToken)`. */
@@ -99,6 +108,9 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
   readonly #hook: ConnectionHook | undefined;
   readonly #compression: ResolvedCompression;
   readonly #queue: AsyncQueue<SubMessage>;
+  readonly #policy: FullQueuePolicy;
+  /** `block` policy: reading from every publisher is paused because the ingress queue is full. */
+  #readingPaused = false;
   readonly #upstreams = new Map<string, Upstream>();
   readonly #patterns = new Set<string>();
   #closed = false;
@@ -114,7 +126,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.#hook =
       options.hook ?? (options.authToken !== undefined ? tokenClientHook(options.authToken) : undefined);
     this.#compression = resolveCompression(options);
-    this.#queue = new AsyncQueue(options.ingressQueueSize ?? 8192);
+    this.#policy = options.whenFull ?? "drop";
+    this.#queue = new AsyncQueue(options.ingressQueueSize ?? 8192, () => this.#resumeReading());
   }
 
   /** The subscribed patterns. */
@@ -215,6 +228,24 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     return this.#queue[Symbol.asyncIterator]();
   }
 
+  /**
+   * The incoming messages in batches: each batch is every message received and not yet taken (at most
+   * `maxMessages`, default the `ingressQueueSize`), in order, and never empty. It waits for at least
+   * one message, then takes all that arrived in the same turn. One promise per batch rather than
+   * one per message: the fast way to receive many small messages. Ends when the socket closes.
+   *
+   * ```ts
+   * for await (const batch of sub.batches()) for (const message of batch) handle(message);
+   * ```
+   */
+  batches(options: { maxMessages?: number } = {}): AsyncIterable<SubMessage[]> {
+    const max = options.maxMessages ?? this.#queue.capacity;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw msgError(ErrorCode.InvalidArgument, `maxMessages must be a whole number >= 1, got ${max}`);
+    }
+    return this.#queue.batches(max);
+  }
+
   /** The incoming messages (the socket itself is iterable too). */
   messages(): AsyncIterable<SubMessage> {
     return this.#queue;
@@ -292,6 +323,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         upstream.dialer.disconnected(error);
       },
     });
+    if (this.#readingPaused) connection.pause();
     this.fire("connected", { address: upstream.address });
   }
 
@@ -326,7 +358,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
         if (upstream.chain === chain) upstream.chain = undefined;
         if (--upstream.chained <= MAX_CHAINED / 2 && upstream.chainPaused) {
           upstream.chainPaused = false;
-          if (upstream.connection === connection) connection?.resume();
+          if (upstream.connection === connection && !this.#readingPaused) connection?.resume();
         }
       });
     upstream.chain = chain;
@@ -351,9 +383,30 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       seq: frame.seq,
       timestamp,
     };
+    if (this.#policy === "block") {
+      this.#queue.pushOverLimit(message);
+      if (this.#queue.full) this.#pauseReading();
+      return;
+    }
     if (!this.#queue.push(message)) {
       this.#stats.droppedMessagesTotal++;
       this.fire("messageDropped", { reason: "ingress_queue_full", address: upstream.address });
+    }
+  }
+
+  /** `block` policy: the ingress queue is full; stop reading from every publisher. */
+  #pauseReading(): void {
+    if (this.#readingPaused) return;
+    this.#readingPaused = true;
+    for (const upstream of this.#upstreams.values()) upstream.connection?.pause();
+  }
+
+  /** The loop took messages from a full queue: read again once it is below its size. */
+  #resumeReading(): void {
+    if (!this.#readingPaused || this.#queue.full) return;
+    this.#readingPaused = false;
+    for (const upstream of this.#upstreams.values()) {
+      if (!upstream.chainPaused) upstream.connection?.resume();
     }
   }
 
