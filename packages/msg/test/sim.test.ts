@@ -11,25 +11,16 @@ function msg(...args: string[]): MsgProcess {
   return start(args, { waitMs: 20_000 });
 }
 
+/** `msg sim proxy --json` on a free loopback port in front of `upstream`, with the given flags. */
+function simProxy(upstream: unknown, ...flags: string[]): MsgProcess {
+  return msg("sim", "proxy", "--listen", "127.0.0.1:0", "--upstream", String(upstream), ...flags, "--json");
+}
+
 describe("msg sim", () => {
   it("proxy: Req/Rep over TCP through latency and loss, then SIGTERM prints counters and exits 0", async () => {
     const rep = msg("rep", "--bind", "127.0.0.1:0", "--json");
     const { address: upstream } = await rep.next("ready");
-    const proxy = msg(
-      "sim",
-      "proxy",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      String(upstream),
-      "--latency",
-      "5",
-      "--loss",
-      "2",
-      "--seed",
-      "42",
-      "--json",
-    );
+    const proxy = simProxy(upstream, "--latency", "5", "--loss", "2", "--seed", "42");
     const ready = await proxy.next("ready");
     expect(ready).toMatchObject({ protocol: "tcp", seed: 42, upstream });
     expect(ready.address).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -70,20 +61,7 @@ describe("msg sim", () => {
   it("proxy --udp: Req/Rep over QUIC through 5% loss and 20 ms latency completes every request", async () => {
     const rep = msg("rep", "--transport", "quic", "--bind", "127.0.0.1:0", "--json");
     const { address: upstream } = await rep.next("ready");
-    const proxy = msg(
-      "sim",
-      "proxy",
-      "--udp",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      String(upstream),
-      "--loss",
-      "5",
-      "--latency",
-      "20",
-      "--json",
-    );
+    const proxy = simProxy(upstream, "--udp", "--loss", "5", "--latency", "20");
     const { address } = await proxy.next("ready");
     const req = msg(
       "req",
@@ -123,21 +101,7 @@ describe("msg sim", () => {
       "--json",
     );
     const { address: upstream } = await pub.next("ready");
-    const proxy = msg(
-      "sim",
-      "proxy",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      String(upstream),
-      "--latency",
-      "3",
-      "--jitter",
-      "2",
-      "--loss",
-      "3",
-      "--json",
-    );
+    const proxy = simProxy(upstream, "--latency", "3", "--jitter", "2", "--loss", "3");
     const { address } = await proxy.next("ready");
     const sub = msg("sub", "--connect", String(address), "--subscribe", "t.*", "--count", "2000", "--json");
     expect(await sub.next("done", 40_000)).toMatchObject({ received: 2000, gaps: 0, dropped: 0 });
