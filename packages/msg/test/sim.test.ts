@@ -1,97 +1,26 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { withTimeout } from "@msg/core/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { type MsgProcess, useMsg } from "./support/msg-process.js";
 
-const tsx = createRequire(import.meta.url).resolve("tsx");
-const cli = fileURLToPath(new URL("../bin/msg.js", import.meta.url));
+const start = useMsg();
 
-type Event = { event: string; [field: string]: unknown };
-
-/** `msg ARGS` as a real process: its JSON events in order, its stderr, and its exit code. */
-function msg(...args: string[]) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--conditions=source", "--import", tsx, cli, ...args],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  const events: Event[] = [];
-  let stdout = "";
-  let stderr = "";
-  let wake = () => {};
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    stdout += `${line}\n`;
-    if (line.startsWith("{")) events.push(JSON.parse(line) as Event);
-    wake();
-  });
-  const exited = once(child, "exit").then(([code]) => code as number | null);
-  running.push(child);
-  return {
-    child,
-    get stdout() {
-      return stdout;
-    },
-    get stderr() {
-      return stderr;
-    },
-    /** The first `name` event, waiting up to `ms` for it. */
-    next(name: string, ms = 20_000): Promise<Event> {
-      const find = () => events.find((e) => e.event === name);
-      return withTimeout(
-        new Promise<Event>((resolve) => {
-          const check = () => {
-            const found = find();
-            if (found) resolve(found);
-          };
-          const previous = wake;
-          wake = () => {
-            previous();
-            check();
-          };
-          check();
-        }),
-        ms,
-        `"${name}" from msg ${args.join(" ")}`,
-      );
-    },
-    exit: (ms = 20_000) => withTimeout(exited, ms, `msg ${args[0]} ${args[1]} to exit`),
-  };
+/** `msg ARGS` as a real process (killed after the test if still running). */
+function msg(...args: string[]): MsgProcess {
+  return start(args, { waitMs: 20_000 });
 }
 
-let running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running) if (child.exitCode === null) child.kill("SIGKILL");
-  running = [];
-});
+/** `msg sim proxy --json` on a free loopback port in front of `upstream`, with the given flags. */
+function simProxy(upstream: unknown, ...flags: string[]): MsgProcess {
+  return msg("sim", "proxy", "--listen", "127.0.0.1:0", "--upstream", String(upstream), ...flags, "--json");
+}
 
 describe("msg sim", () => {
   it("proxy: Req/Rep over TCP through latency and loss, then SIGTERM prints counters and exits 0", async () => {
     const rep = msg("rep", "--bind", "127.0.0.1:0", "--json");
     const { address: upstream } = await rep.next("ready");
-    const proxy = msg(
-      "sim",
-      "proxy",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      String(upstream),
-      "--latency",
-      "5",
-      "--loss",
-      "2",
-      "--seed",
-      "42",
-      "--json",
-    );
+    const proxy = simProxy(upstream, "--latency", "5", "--loss", "2", "--seed", "42");
     const ready = await proxy.next("ready");
     expect(ready).toMatchObject({ protocol: "tcp", seed: 42, upstream });
     expect(ready.address).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -106,10 +35,10 @@ describe("msg sim", () => {
       "--inflight",
       "4",
     );
-    expect(await req.exit()).toBe(0);
+    expect(await req.exited()).toBe(0);
     proxy.child.kill("SIGTERM");
     const done = await proxy.next("done");
-    expect(await proxy.exit()).toBe(0);
+    expect(await proxy.exited()).toBe(0);
     expect(done).toMatchObject({ protocol: "tcp", accepted: 1, upstreamFailed: 0 });
     const up = done.up as Record<string, number>;
     expect(up.bytes).toBeGreaterThan(200 * 2048);
@@ -132,20 +61,7 @@ describe("msg sim", () => {
   it("proxy --udp: Req/Rep over QUIC through 5% loss and 20 ms latency completes every request", async () => {
     const rep = msg("rep", "--transport", "quic", "--bind", "127.0.0.1:0", "--json");
     const { address: upstream } = await rep.next("ready");
-    const proxy = msg(
-      "sim",
-      "proxy",
-      "--udp",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      String(upstream),
-      "--loss",
-      "5",
-      "--latency",
-      "20",
-      "--json",
-    );
+    const proxy = simProxy(upstream, "--udp", "--loss", "5", "--latency", "20");
     const { address } = await proxy.next("ready");
     const req = msg(
       "req",
@@ -164,7 +80,7 @@ describe("msg sim", () => {
       "--json",
     );
     expect(await req.next("done", 60_000)).toMatchObject({ sent: 40, received: 40, errors: {} });
-    expect(await req.exit()).toBe(0);
+    expect(await req.exited()).toBe(0);
     proxy.child.kill("SIGINT");
     const done = await proxy.next("done");
     expect(done).toMatchObject({ protocol: "udp", mappingsCreated: 1 });
@@ -185,25 +101,11 @@ describe("msg sim", () => {
       "--json",
     );
     const { address: upstream } = await pub.next("ready");
-    const proxy = msg(
-      "sim",
-      "proxy",
-      "--listen",
-      "127.0.0.1:0",
-      "--upstream",
-      String(upstream),
-      "--latency",
-      "3",
-      "--jitter",
-      "2",
-      "--loss",
-      "3",
-      "--json",
-    );
+    const proxy = simProxy(upstream, "--latency", "3", "--jitter", "2", "--loss", "3");
     const { address } = await proxy.next("ready");
     const sub = msg("sub", "--connect", String(address), "--subscribe", "t.*", "--count", "2000", "--json");
     expect(await sub.next("done", 40_000)).toMatchObject({ received: 2000, gaps: 0, dropped: 0 });
-    expect(await sub.exit()).toBe(0);
+    expect(await sub.exited()).toBe(0);
   }, 60_000);
 
   it.each([
@@ -218,7 +120,7 @@ describe("msg sim", () => {
     [["teleport"], /unknown command "sim teleport"/],
   ])("bad flags %j exit 2 with a clear message", async (args, message) => {
     const run = msg("sim", ...args);
-    expect(await run.exit()).toBe(2);
+    expect(await run.exited()).toBe(2);
     expect(run.stderr).toMatch(/^msg: invalid_(argument|address): /);
     expect(run.stderr).toMatch(message);
   });
@@ -245,22 +147,22 @@ describe("msg sim", () => {
     expect(done.elapsedMs as number).toBeGreaterThanOrEqual(20 * 10);
     serve.child.kill("SIGTERM");
     await serve.next("done");
-    expect(await serve.exit()).toBe(0);
+    expect(await serve.exited()).toBe(0);
   });
 
   it("--help lists both commands, and each command's help its flags with their defaults", async () => {
     const group = msg("sim", "--help");
-    expect(await group.exit()).toBe(0);
+    expect(await group.exited()).toBe(0);
     expect(group.stdout).toContain("msg sim proxy");
     expect(group.stdout).toContain("msg sim serve");
     const proxy = msg("sim", "proxy", "--help");
-    expect(await proxy.exit()).toBe(0);
+    expect(await proxy.exited()).toBe(0);
     for (const flag of ["--listen", "--udp", "--distribution", "--rate", "--direction", "--seed"]) {
       expect(proxy.stdout).toContain(flag);
     }
     expect(proxy.stdout).toContain("(default: both)");
     const serve = msg("sim", "serve", "--help");
-    expect(await serve.exit()).toBe(0);
+    expect(await serve.exited()).toBe(0);
     for (const flag of ["--api", "--config"]) expect(serve.stdout).toContain(flag);
     expect(serve.stdout).toContain("(default: 127.0.0.1:8474)");
   });

@@ -1,28 +1,24 @@
-import { badOptionCases, optionRefusal } from "@msg/core/testing";
+import {
+  badOptionCases,
+  badTimeoutValues as badTimer,
+  badTlsOptionValues,
+  notANumber,
+  optionRefusal,
+} from "@msg/core/testing";
 import { describe, expect, it } from "vitest";
 import { TcpTransport, TlsTransport } from "../src/index.js";
 
-const notANumber = ["10", Number.NaN, null, true];
-const badTimer = [...notANumber, 0, -1, 1.5, 2 ** 31];
-
-const tcpOptions: Record<string, unknown[]> = {
+const tcpOptions: Record<string, readonly unknown[]> = {
   noDelay: ["yes", 1],
   keepAlive: [...notANumber, -1, 2.5, 2 ** 31],
   connectTimeout: badTimer,
   maxPendingConnections: [...notANumber, 0, -1, 1.5],
 };
-const tlsOptions: Record<string, unknown[]> = {
+const tlsOptions: Record<string, readonly unknown[]> = {
   ...tcpOptions,
-  cert: [42, {}, ["pem", 1]],
-  key: [42, new Uint16Array(2)],
-  ca: [true, [{}]],
-  requireClientCert: ["true"],
-  servername: [42],
-  rejectUnauthorized: [0],
+  ...badTlsOptionValues,
   handshakeTimeout: badTimer,
   confirmTimeout: [...notANumber, -1, 2 ** 31],
-  minVersion: ["TLSv1.1", "tls1.3"],
-  maxVersion: ["SSLv3"],
 };
 
 const transports = [

@@ -1,11 +1,14 @@
-import { badOptionCases, optionRefusal } from "@msg/core/testing";
+import {
+  badOptionCases,
+  badTimeoutValues as badTimer,
+  badTlsOptionValues,
+  notANumber,
+  optionRefusal,
+} from "@msg/core/testing";
 import { describe, expect, it } from "vitest";
 import { WssTransport, WsTransport } from "../src/index.js";
 
-const notANumber = ["10", Number.NaN, null, true];
-const badTimer = [...notANumber, 0, -1, 1.5, 2 ** 31];
-
-const wsOptions: Record<string, unknown[]> = {
+const wsOptions: Record<string, readonly unknown[]> = {
   path: ["msg", "/a b", "/a?b", "/a#b", 42],
   connectTimeout: badTimer,
   handshakeTimeout: badTimer,
@@ -17,16 +20,9 @@ const wsOptions: Record<string, unknown[]> = {
   origin: [42, {}],
   headers: ["x", { "x-a": 1 }],
 };
-const wssOptions: Record<string, unknown[]> = {
+const wssOptions: Record<string, readonly unknown[]> = {
   ...wsOptions,
-  cert: [42, {}, ["pem", 1]],
-  key: [42, new Uint16Array(2)],
-  ca: [true, [{}]],
-  requireClientCert: ["true"],
-  servername: [42],
-  rejectUnauthorized: [0],
-  minVersion: ["TLSv1.1"],
-  maxVersion: ["SSLv3"],
+  ...badTlsOptionValues,
 };
 
 const transports = [

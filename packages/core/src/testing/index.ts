@@ -6,7 +6,13 @@
  * `@msg/core/compliance` (ESM only, as vitest is).
  */
 export { freePort, freeUdpPort, TempPaths } from "./addresses.js";
-export { badOptionCases, optionRefusal } from "./options.js";
+export {
+  badOptionCases,
+  badTimeoutValues,
+  badTlsOptionValues,
+  notANumber,
+  optionRefusal,
+} from "./options.js";
 export { generateTestPki, type Identity, type TestPki } from "./pki.js";
 export { Reader } from "./reader.js";
 export { Incoming, Resources } from "./resources.js";

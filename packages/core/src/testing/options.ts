@@ -31,3 +31,21 @@ export function optionRefusal(
   }
   return thrown;
 }
+
+/** Values that are not a number, to refuse for any numeric option. */
+export const notANumber: readonly unknown[] = ["10", Number.NaN, null, true];
+
+/** Values to refuse for a timeout in ms (a positive integer a Node timer can hold). */
+export const badTimeoutValues: readonly unknown[] = [...notANumber, 0, -1, 1.5, 2 ** 31];
+
+/** Values to refuse for the TLS options every TLS-based transport takes, as a badOptionCases table. */
+export const badTlsOptionValues: Record<string, readonly unknown[]> = {
+  cert: [42, {}, ["pem", 1]],
+  key: [42, new Uint16Array(2)],
+  ca: [true, [{}]],
+  requireClientCert: ["true"],
+  servername: [42],
+  rejectUnauthorized: [0],
+  minVersion: ["TLSv1.1", "tls1.3"],
+  maxVersion: ["SSLv3"],
+};

@@ -24,8 +24,14 @@ export class MsgProcess {
   stderr = "";
   readonly #waiters: { event: string; resolve(e: Event): void }[] = [];
   readonly #exited: Promise<number | null>;
+  readonly #waitMs: number;
 
-  constructor(args: string[], options: { cwd?: string; command?: string[]; env?: NodeJS.ProcessEnv } = {}) {
+  /** `waitMs` is how long next(), stderrMatching() and exited() wait when not told (default 15 000). */
+  constructor(
+    args: string[],
+    options: { cwd?: string; command?: string[]; env?: NodeJS.ProcessEnv; waitMs?: number } = {},
+  ) {
+    this.#waitMs = options.waitMs ?? 15_000;
     const [file, ...prefix] = options.command ?? [process.execPath, ...sourceFlags, bin];
     this.child = spawn(file!, [...prefix, ...args], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -56,7 +62,7 @@ export class MsgProcess {
   }
 
   /** The first event of this kind (already seen, or the next one), within `ms`. */
-  next(event: string, ms = 15_000): Promise<Event> {
+  next(event: string, ms = this.#waitMs): Promise<Event> {
     const seen = this.events.find((e) => e.event === event);
     if (seen) return Promise.resolve(seen);
     return withTimeout(
@@ -67,7 +73,7 @@ export class MsgProcess {
   }
 
   /** Resolves once stderr matches `pattern`, within `ms`. */
-  async stderrMatching(pattern: RegExp, ms = 15_000): Promise<string> {
+  async stderrMatching(pattern: RegExp, ms = this.#waitMs): Promise<string> {
     const deadline = Date.now() + ms;
     while (!pattern.test(this.stderr)) {
       const left = deadline - Date.now();
@@ -81,7 +87,7 @@ export class MsgProcess {
   }
 
   /** The exit status, within `ms`; on failure the test sees stderr. */
-  exited(ms = 15_000): Promise<number | null> {
+  exited(ms = this.#waitMs): Promise<number | null> {
     return withTimeout(this.#exited, ms, `exit (stderr so far: ${this.stderr})`);
   }
 

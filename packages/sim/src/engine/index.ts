@@ -14,5 +14,5 @@ export {
 } from "./impairment.js";
 export { Prng } from "./prng.js";
 export { ManualScheduler, realScheduler, type Scheduler } from "./scheduler.js";
-export type { LinkDecision, LinkStats } from "./stats.js";
+export { emptyLinkStats, type LinkDecision, type LinkStats, sumLinkStats } from "./stats.js";
 export { DEFAULT_MSS, MAX_RETRANSMITS, StreamLink, type StreamLinkOptions } from "./stream-link.js";

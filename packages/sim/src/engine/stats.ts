@@ -28,6 +28,56 @@ export interface LinkStats {
   meanDelayMs: number;
 }
 
+/** The counters of a link that carried nothing. */
+export function emptyLinkStats(): LinkStats {
+  return {
+    packets: 0,
+    bytes: 0,
+    lost: 0,
+    duplicated: 0,
+    corrupted: 0,
+    reordered: 0,
+    retransmits: 0,
+    queueDrops: 0,
+    blackholedBytes: 0,
+    backpressure: 0,
+    queueBytes: 0,
+    peakQueueBytes: 0,
+    meanDelayMs: 0,
+  };
+}
+
+const summedKeys = [
+  "packets",
+  "bytes",
+  "lost",
+  "duplicated",
+  "corrupted",
+  "reordered",
+  "retransmits",
+  "queueDrops",
+  "blackholedBytes",
+  "backpressure",
+  "queueBytes",
+] as const;
+
+/**
+ * Sums the stats of several links (or earlier sums) into one: counters added, `peakQueueBytes` the
+ * largest, `meanDelayMs` weighted by packets. Keeping one running sum this way lets a holder of many
+ * short-lived links fold a closed link in once and keep nothing per closed link.
+ */
+export function sumLinkStats(all: Iterable<LinkStats>): LinkStats {
+  const total = emptyLinkStats();
+  let delaySum = 0;
+  for (const stats of all) {
+    for (const key of summedKeys) total[key] += stats[key];
+    total.peakQueueBytes = Math.max(total.peakQueueBytes, stats.peakQueueBytes);
+    delaySum += stats.meanDelayMs * stats.packets;
+  }
+  total.meanDelayMs = total.packets > 0 ? delaySum / total.packets : 0;
+  return total;
+}
+
 /** Mutable counters behind a LinkStats snapshot. */
 export class LinkCounters {
   packets = 0;

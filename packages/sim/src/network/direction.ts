@@ -1,5 +1,6 @@
 import {
   DatagramLink,
+  emptyLinkStats,
   type Impairment,
   type LinkDecision,
   type LinkStats,
@@ -9,6 +10,7 @@ import {
   type StreamFaults,
   StreamLink,
   type StreamLinkOptions,
+  sumLinkStats,
   validateImpairment,
   validateStreamFaults,
 } from "../engine/index.js";
@@ -32,20 +34,6 @@ export interface DirectionContext {
   trace: TraceListener | undefined;
 }
 
-const statKeys = [
-  "packets",
-  "bytes",
-  "lost",
-  "duplicated",
-  "corrupted",
-  "reordered",
-  "retransmits",
-  "queueDrops",
-  "blackholedBytes",
-  "backpressure",
-  "queueBytes",
-] as const;
-
 /**
  * One direction between two peers: its impairment, stream faults and partition state, the stream
  * links of every connection that runs over it (each with its own PRNG derived from the network seed,
@@ -61,7 +49,7 @@ export class Direction {
   #connections = 0;
   readonly #streams = new Set<StreamLink>();
   /** Totals of the stream links already closed (one running sum, so the memory stays constant). */
-  readonly #retired: LinkStats = emptyStats();
+  #retired: LinkStats = emptyLinkStats();
   #datagram: DatagramLink | undefined;
 
   constructor(from: string, to: string, context: DirectionContext) {
@@ -129,7 +117,7 @@ export class Direction {
   release(link: StreamLink): void {
     if (!this.#streams.delete(link)) return;
     link.destroy();
-    addStats(this.#retired, { ...link.stats, queueBytes: 0 });
+    this.#retired = sumLinkStats([this.#retired, { ...link.stats, queueBytes: 0 }]);
   }
 
   /** Sends a datagram over this direction; `sink` receives it at the other end. */
@@ -153,41 +141,13 @@ export class Direction {
 
   /** Totals over every connection this direction carried, and its datagrams. */
   stats(): LinkStats {
-    const total = { ...this.#retired };
-    for (const link of this.#streams) addStats(total, link.stats);
-    if (this.#datagram) addStats(total, this.#datagram.stats);
-    return total;
+    const live = [...this.#streams].map((link) => link.stats);
+    if (this.#datagram) live.push(this.#datagram.stats);
+    return sumLinkStats([this.#retired, ...live]);
   }
 
   close(): void {
     for (const link of this.#streams) this.release(link);
     this.#datagram?.close();
   }
-}
-
-function emptyStats(): LinkStats {
-  return {
-    packets: 0,
-    bytes: 0,
-    lost: 0,
-    duplicated: 0,
-    corrupted: 0,
-    reordered: 0,
-    retransmits: 0,
-    queueDrops: 0,
-    blackholedBytes: 0,
-    backpressure: 0,
-    queueBytes: 0,
-    peakQueueBytes: 0,
-    meanDelayMs: 0,
-  };
-}
-
-/** Adds `more` into `total`: counters summed, the peak is the larger one, the mean delay weighted by packets. */
-function addStats(total: LinkStats, more: LinkStats): void {
-  const packets = total.packets + more.packets;
-  total.meanDelayMs =
-    packets === 0 ? 0 : (total.meanDelayMs * total.packets + more.meanDelayMs * more.packets) / packets;
-  for (const key of statKeys) total[key] += more[key];
-  total.peakQueueBytes = Math.max(total.peakQueueBytes, more.peakQueueBytes);
 }

@@ -1,4 +1,11 @@
-import type { Impairment, LinkStats, Scheduler, StreamFaults } from "../engine/index.js";
+import {
+  emptyLinkStats,
+  type Impairment,
+  type LinkStats,
+  type Scheduler,
+  type StreamFaults,
+  sumLinkStats,
+} from "../engine/index.js";
 
 /** What one direction of a proxied connection goes through. Both fields absent = a perfect link. */
 export interface DirectionConfig {
@@ -58,34 +65,10 @@ export interface DirectionTotals {
   meanDelayMs: number;
 }
 
-/**
- * Sums link stats (or earlier totals) into totals, the mean delay weighted by packets. A proxy folds a
- * closed connection's stats into one running total this way, so it keeps nothing per closed connection.
- */
-export function sumLinkStats(all: Iterable<Pick<LinkStats, keyof DirectionTotals>>): DirectionTotals {
-  const totals: DirectionTotals = {
-    packets: 0,
-    bytes: 0,
-    lost: 0,
-    duplicated: 0,
-    corrupted: 0,
-    reordered: 0,
-    queueDrops: 0,
-    meanDelayMs: 0,
-  };
-  let delaySum = 0;
-  for (const stats of all) {
-    totals.packets += stats.packets;
-    totals.bytes += stats.bytes;
-    totals.lost += stats.lost;
-    totals.duplicated += stats.duplicated;
-    totals.corrupted += stats.corrupted;
-    totals.reordered += stats.reordered;
-    totals.queueDrops += stats.queueDrops;
-    delaySum += stats.meanDelayMs * stats.packets;
-  }
-  totals.meanDelayMs = totals.packets > 0 ? delaySum / totals.packets : 0;
-  return totals;
+/** The fields of summed link stats a proxy reports. */
+function directionTotals(stats: LinkStats): DirectionTotals {
+  const { packets, bytes, lost, duplicated, corrupted, reordered, queueDrops, meanDelayMs } = stats;
+  return { packets, bytes, lost, duplicated, corrupted, reordered, queueDrops, meanDelayMs };
 }
 
 /**
@@ -93,8 +76,8 @@ export function sumLinkStats(all: Iterable<Pick<LinkStats, keyof DirectionTotals
  * folded in once (nothing is kept per closed connection), live ones are added when read.
  */
 export class ProxyTotals {
-  #up = sumLinkStats([]);
-  #down = sumLinkStats([]);
+  #up = emptyLinkStats();
+  #down = emptyLinkStats();
 
   /** Folds in the links of a connection that closed. */
   retire(up: Iterable<LinkStats>, down: Iterable<LinkStats>): void {
@@ -107,6 +90,9 @@ export class ProxyTotals {
     liveUp: Iterable<LinkStats>,
     liveDown: Iterable<LinkStats>,
   ): { up: DirectionTotals; down: DirectionTotals } {
-    return { up: sumLinkStats([this.#up, ...liveUp]), down: sumLinkStats([this.#down, ...liveDown]) };
+    return {
+      up: directionTotals(sumLinkStats([this.#up, ...liveUp])),
+      down: directionTotals(sumLinkStats([this.#down, ...liveDown])),
+    };
   }
 }

@@ -2,7 +2,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { createLogger, ErrorCode, MsgError, parseHostPort } from "@msg/core";
 import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
 import { listenOn } from "./listen.js";
-import { type DirectionConfig, type DirectionTotals, type ProxyOptions, ProxyTotals } from "./path.js";
+import type { DirectionConfig, DirectionTotals, ProxyOptions } from "./path.js";
+import { ProxyBase } from "./proxy-base.js";
 
 const log = createLogger("sim.proxy.tcp");
 
@@ -37,41 +38,26 @@ export interface TcpProxyStats {
  * delay, order is kept, and a full link pauses the socket it reads from (backpressure, not buffering).
  * The memory one connection holds is bounded by its links' queues plus one socket write buffer each way.
  */
-export class TcpProxy {
-  readonly #options: TcpProxyOptions;
+export class TcpProxy extends ProxyBase<TcpProxyOptions> {
   readonly #connections = new Map<number, ProxiedConnection>();
   #server: Server | undefined;
-  #address: string | undefined;
-  #nextId = 0;
   readonly #counts = { accepted: 0, refused: 0, upstreamFailed: 0, faultClosed: 0 };
-  readonly #totals = new ProxyTotals();
 
-  constructor(options: TcpProxyOptions) {
-    parseHostPort(options.listen);
-    parseHostPort(options.upstream);
-    this.#options = options;
-  }
-
-  /** The bound `host:port` while listening. */
-  get address(): string | undefined {
-    return this.#address;
-  }
-
-  get listening(): boolean {
+  override get listening(): boolean {
     return this.#server !== undefined;
   }
 
   /** Starts listening; resolves with the bound address. Rejects with MsgError `bind_failed`. */
   async start(): Promise<string> {
-    if (this.#server) return this.#address!;
+    if (this.#server) return this.boundAddress!;
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     server.on("connection", (client) => this.#accept(client));
     // After a stop, listen again where the proxy was (port 0 picked a port once; clients kept it).
-    const address = await listenOn(server, this.#address ?? this.#options.listen);
+    const address = await listenOn(server, this.boundAddress ?? this.options.listen);
     server.on("error", (error) => log.warn("listener error", { address, error }));
     this.#server = server;
-    this.#address = address;
-    return this.#address;
+    this.boundAddress = address;
+    return this.boundAddress;
   }
 
   /** Stops listening and closes every open connection (toxiproxy's "down"); start() listens again. */
@@ -86,7 +72,7 @@ export class TcpProxy {
   /** Asks the policy again for every open connection and applies the answer to its links at once. */
   reconfigure(): void {
     for (const connection of this.#connections.values()) {
-      connection.configure(this.#policyFor(connection.id));
+      connection.configure(this.policyFor(connection.id));
     }
   }
 
@@ -95,56 +81,52 @@ export class TcpProxy {
     return {
       ...this.#counts,
       active: live.length,
-      ...this.#totals.read(
+      ...this.totals.read(
         live.flatMap((c) => c.linkStats("up")),
         live.flatMap((c) => c.linkStats("down")),
       ),
     };
   }
 
-  #policyFor(id: number) {
-    return this.#options.policy?.configure(id) ?? { up: {}, down: {} };
-  }
-
   #accept(client: Socket): void {
     this.#counts.accepted++;
     client.on("error", (error) => log.debug("client error before pairing", { error }));
-    if (this.#connections.size >= (this.#options.maxConnections ?? 1024)) {
+    if (this.#connections.size >= (this.options.maxConnections ?? 1024)) {
       this.#counts.refused++;
       client.destroy();
       return;
     }
-    const id = this.#nextId++;
-    const { host, port } = parseHostPort(this.#options.upstream);
+    const id = this.nextConnectionId();
+    const { host, port } = parseHostPort(this.options.upstream);
     const upstream = connect({ host, port, allowHalfOpen: true });
     upstream.setNoDelay(true);
     client.setNoDelay(true);
     const connection = new ProxiedConnection(id, client, upstream, {
-      seed: this.#options.seed ?? 0,
-      label: this.#options.label ?? "",
-      scheduler: this.#options.scheduler ?? realScheduler,
+      seed: this.options.seed ?? 0,
+      label: this.options.label ?? "",
+      scheduler: this.options.scheduler ?? realScheduler,
       onFault: () => this.#counts.faultClosed++,
     });
     this.#connections.set(id, connection);
     const timer = setTimeout(
       () => upstream.destroy(new Error("connect timeout")),
-      this.#options.connectTimeoutMs ?? 10_000,
+      this.options.connectTimeoutMs ?? 10_000,
     );
     upstream.once("connect", () => {
       clearTimeout(timer);
-      connection.pair(this.#policyFor(id));
+      connection.pair(this.policyFor(id));
     });
     upstream.once("error", (error) => {
       clearTimeout(timer);
       if (!connection.paired) {
         this.#counts.upstreamFailed++;
-        log.debug("upstream unreachable", { upstream: this.#options.upstream, error });
+        log.debug("upstream unreachable", { upstream: this.options.upstream, error });
       }
     });
     void connection.closed.then(() => {
       this.#connections.delete(id);
-      this.#totals.retire(connection.linkStats("up"), connection.linkStats("down"));
-      this.#options.policy?.forget?.(id);
+      this.totals.retire(connection.linkStats("up"), connection.linkStats("down"));
+      this.options.policy?.forget?.(id);
     });
   }
 }

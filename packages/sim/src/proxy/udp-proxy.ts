@@ -3,7 +3,8 @@ import { lookup } from "node:dns/promises";
 import { once } from "node:events";
 import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
 import { DatagramLink, Prng, realScheduler, type Scheduler } from "../engine/index.js";
-import { type DirectionConfig, type DirectionTotals, type ProxyOptions, ProxyTotals } from "./path.js";
+import type { DirectionConfig, DirectionTotals, ProxyOptions } from "./path.js";
+import { ProxyBase } from "./proxy-base.js";
 
 const log = createLogger("sim.proxy.udp");
 
@@ -46,41 +47,27 @@ export interface UdpProxyStats {
  * {@link DatagramLink} with datagram semantics (loss drops, duplicates, corrupts, reorders). Mappings
  * that stay idle expire; their number is bounded by `maxMappings`, each link's queue by the engine.
  */
-export class UdpProxy {
-  readonly #options: UdpProxyOptions;
+export class UdpProxy extends ProxyBase<UdpProxyOptions> {
   readonly #mappings = new Map<string, ClientMapping>();
   #socket: Socket | undefined;
-  #address: string | undefined;
   #upstream: { address: string; family: 4 | 6; port: number } | undefined;
   #sweeper: NodeJS.Timeout | undefined;
-  #nextId = 0;
   readonly #counts = { mappingsCreated: 0, mappingsExpired: 0, refused: 0, sendErrors: 0 };
-  readonly #totals = new ProxyTotals();
 
-  constructor(options: UdpProxyOptions) {
-    parseHostPort(options.listen);
-    parseHostPort(options.upstream);
-    this.#options = options;
-  }
-
-  get address(): string | undefined {
-    return this.#address;
-  }
-
-  get listening(): boolean {
+  override get listening(): boolean {
     return this.#socket !== undefined;
   }
 
   get #scheduler(): Scheduler {
-    return this.#options.scheduler ?? realScheduler;
+    return this.options.scheduler ?? realScheduler;
   }
 
   /** Resolves the upstream and binds; resolves with the bound address. Rejects with MsgError. */
   async start(): Promise<string> {
-    if (this.#socket) return this.#address!;
+    if (this.#socket) return this.boundAddress!;
     // After a stop, bind again where the proxy was (port 0 picked a port once; clients kept it).
-    const listen = parseHostPort(this.#address ?? this.#options.listen);
-    const upstream = parseHostPort(this.#options.upstream);
+    const listen = parseHostPort(this.boundAddress ?? this.options.listen);
+    const upstream = parseHostPort(this.options.upstream);
     let listenFamily: number;
     try {
       listenFamily = (await lookup(listen.host)).family;
@@ -103,7 +90,7 @@ export class UdpProxy {
       socket.close();
       throw new MsgError(
         ErrorCode.BindFailed,
-        `cannot bind udp ${this.#options.listen}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+        `cannot bind udp ${this.options.listen}: ${(error as NodeJS.ErrnoException).code ?? error}`,
         { cause: error },
       );
     }
@@ -114,11 +101,11 @@ export class UdpProxy {
     socket.on("message", (packet, from) => this.#fromClient(packet, from));
     const bound = socket.address();
     this.#socket = socket;
-    this.#address = formatHostPort(bound.address, bound.port);
+    this.boundAddress = formatHostPort(bound.address, bound.port);
     const idle = this.#idleTimeoutMs;
     this.#sweeper = setInterval(() => this.#expireIdle(), Math.max(10, Math.min(idle / 2, 5_000)));
     this.#sweeper.unref();
-    return this.#address;
+    return this.boundAddress;
   }
 
   /** Unbinds and drops every mapping; start() binds again. */
@@ -132,7 +119,7 @@ export class UdpProxy {
 
   /** Asks the policy again for every mapping and applies the answer at once. */
   reconfigure(): void {
-    for (const mapping of this.#mappings.values()) mapping.configure(this.#policyFor(mapping.id));
+    for (const mapping of this.#mappings.values()) mapping.configure(this.policyFor(mapping.id));
   }
 
   stats(): UdpProxyStats {
@@ -140,7 +127,7 @@ export class UdpProxy {
     return {
       ...this.#counts,
       mappings: live.length,
-      ...this.#totals.read(
+      ...this.totals.read(
         live.map((m) => m.up.stats),
         live.map((m) => m.down.stats),
       ),
@@ -148,18 +135,14 @@ export class UdpProxy {
   }
 
   get #idleTimeoutMs(): number {
-    return this.#options.idleTimeoutMs ?? 60_000;
-  }
-
-  #policyFor(id: number) {
-    return this.#options.policy?.configure(id) ?? { up: {}, down: {} };
+    return this.options.idleTimeoutMs ?? 60_000;
   }
 
   #fromClient(packet: Buffer, from: RemoteInfo): void {
     const key = formatHostPort(from.address, from.port);
     let mapping = this.#mappings.get(key);
     if (!mapping) {
-      if (this.#mappings.size >= (this.#options.maxMappings ?? 4096)) {
+      if (this.#mappings.size >= (this.options.maxMappings ?? 4096)) {
         this.#counts.refused++;
         return;
       }
@@ -171,7 +154,7 @@ export class UdpProxy {
   }
 
   #open(client: RemoteInfo): ClientMapping {
-    const id = this.#nextId++;
+    const id = this.nextConnectionId();
     this.#counts.mappingsCreated++;
     const upstream = this.#upstream!;
     const listening = this.#socket!;
@@ -180,9 +163,9 @@ export class UdpProxy {
       this.#counts.sendErrors++;
       log.debug("upstream socket error", { error });
     });
-    const path = this.#policyFor(id);
-    const seed = this.#options.seed ?? 0;
-    const label = this.#options.label ?? "";
+    const path = this.policyFor(id);
+    const seed = this.options.seed ?? 0;
+    const label = this.options.label ?? "";
     const mapping = new ClientMapping(
       id,
       socket,
@@ -225,8 +208,8 @@ export class UdpProxy {
     const mapping = this.#mappings.get(key)!;
     this.#mappings.delete(key);
     mapping.close();
-    this.#totals.retire([mapping.up.stats], [mapping.down.stats]);
-    this.#options.policy?.forget?.(mapping.id);
+    this.totals.retire([mapping.up.stats], [mapping.down.stats]);
+    this.options.policy?.forget?.(mapping.id);
   }
 }
 
