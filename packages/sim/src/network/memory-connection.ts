@@ -23,6 +23,11 @@ export interface MemoryEndpoint {
  * direction and arrive in the other end's inbox; no kernel socket, no syscall. Semantics follow
  * core's StreamConnection: push-based reading with one handler, unshift, pause/resume, half-close,
  * destroy; onClose exactly once.
+ *
+ * It does not reuse core's InboundDelivery, whose rules it shares, for two reasons: every arrival is
+ * delivered on the next event-loop turn (InboundDelivery hands data over at once, which over a link
+ * with no kernel in between let a request loop starve every timer), and the reader's unread bytes
+ * are the writer's backpressure (there is no kernel buffer to fill). Keep the two in step.
  */
 export class MemoryConnection implements Connection {
   readonly transport = "sim";
