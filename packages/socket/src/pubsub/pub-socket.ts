@@ -1,4 +1,11 @@
-import { CompressionType, createLogger, ErrorCode, type PubSocketStats, type Transport } from "@msg/core";
+import {
+  CompressionType,
+  createLogger,
+  ErrorCode,
+  type MsgError,
+  type PubSocketStats,
+  type Transport,
+} from "@msg/core";
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
   type CompressionOptions,
@@ -185,23 +192,19 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     const data = toBytes(payload);
     const compress = compresses(this.#compression, data.byteLength);
     // Refused whether or not anyone subscribes, so the error does not depend on timing.
-    const tooLarge = compress ? undefined : oversizeError("message", data.byteLength, this.#compression);
+    const tooLarge = compress ? undefined : this.#oversize(data);
     if (tooLarge) return Promise.reject(tooLarge);
     this.#stats.messagesPublished++;
     if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
     if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
-    if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
-      return Promise.reject(
-        msgError(ErrorCode.HighWaterMarkReached, `${this.#maxWaitingPublishes} publishes already waiting`),
-      );
-    }
+    if (this.#waitingPublishes >= this.#maxWaitingPublishes) return this.#tooManyWaiting();
     // Compression may be asynchronous, and a publish must not overtake one still waiting.
     const prepared = compress ? prepareOutgoing(this.#compression, data, log) : { type: 0, data };
     const previous = this.#blockedTail ?? Promise.resolve();
     return this.#track(
       previous.then(async () => {
         const wire = await prepared;
-        const compressedTooLarge = oversizeError("message", wire.data.byteLength, this.#compression);
+        const compressedTooLarge = this.#oversize(wire.data);
         if (compressedTooLarge) throw compressedTooLarge;
         return this.#fanOut(topic, topicBytes, wire.type, wire.data);
       }),
@@ -230,19 +233,27 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     for (const bytes of data) {
       const compress = compresses(this.#compression, bytes.byteLength);
       compressAny ||= compress;
-      const tooLarge = compress ? undefined : oversizeError("message", bytes.byteLength, this.#compression);
+      const tooLarge = compress ? undefined : this.#oversize(bytes);
       if (tooLarge) return Promise.reject(tooLarge);
     }
     if (compressAny) return this.#publishEach(topic, data);
     this.#stats.messagesPublished += data.length;
     if (this.#core.sessions.length === 0 || data.length === 0) return undefined;
     if (!this.#blockedTail) return this.#fanOutFrom(topic, topicBytes, data, 0);
-    if (this.#waitingPublishes >= this.#maxWaitingPublishes) {
-      return Promise.reject(
-        msgError(ErrorCode.HighWaterMarkReached, `${this.#maxWaitingPublishes} publishes already waiting`),
-      );
-    }
+    if (this.#waitingPublishes >= this.#maxWaitingPublishes) return this.#tooManyWaiting();
     return this.#track(this.#blockedTail.then(() => this.#fanOutFrom(topic, topicBytes, data, 0)));
+  }
+
+  /** `frame_too_large` for a payload (as it goes on the wire) over `maxFrameSize`, else undefined. */
+  #oversize(bytes: Uint8Array): MsgError | undefined {
+    return oversizeError("message", bytes.byteLength, this.#compression);
+  }
+
+  /** The rejection of a publish that would exceed `maxWaitingPublishes`. */
+  #tooManyWaiting(): Promise<never> {
+    return Promise.reject(
+      msgError(ErrorCode.HighWaterMarkReached, `${this.#maxWaitingPublishes} publishes already waiting`),
+    );
   }
 
   /** The topic's bytes, or the rejection of a publish that cannot happen (closed, not bound, bad topic). */
