@@ -50,16 +50,6 @@ export function formatHostPort(host: string, port: number): string {
 }
 
 /**
- * Formats a socket's endpoint as `host:port` / `[v6]:port`. An IPv4 peer seen through a dual-stack
- * IPv6 socket (`::ffff:127.0.0.1`) is written as plain IPv4, so both ends, and every transport, name a
- * connection the same way.
- */
-export function formatEndpoint(host: string, port: number): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
-  return formatHostPort(mapped?.[1] ?? host, port);
-}
-
-/**
  * Resolves `host` to IP addresses: an IP literal as it is, a name through the system resolver (as
  * `net.connect` does, honouring /etc/hosts), every address in the resolver's own order (`verbatim`,
  * so IPv6 and IPv4 are tried as the system prefers). Rejects with a MsgError `invalid_address`.

@@ -1,4 +1,4 @@
-export { formatEndpoint, formatHostPort, type HostPort, parseHostPort, resolveHost } from "./address.js";
+export { formatHostPort, type HostPort, parseHostPort, resolveHost } from "./address.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { monotonicMicros, nowMicros } from "./clock.js";
 export {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  ErrorCode,
-  formatEndpoint,
-  formatHostPort,
-  isMsgError,
-  parseHostPort,
-  resolveHost,
-} from "../src/index.js";
+import { ErrorCode, formatHostPort, isMsgError, parseHostPort, resolveHost } from "../src/index.js";
 
 describe("host:port addresses", () => {
   it("parses IPv4, names and bracketed IPv6", () => {
@@ -39,11 +32,11 @@ describe("host:port addresses", () => {
 
 describe("endpoints", () => {
   it("writes an IPv4-mapped IPv6 address as plain IPv4, other addresses as host:port", () => {
-    expect(formatEndpoint("::ffff:127.0.0.1", 5)).toBe("127.0.0.1:5");
-    expect(formatEndpoint("::FFFF:10.0.0.2", 6)).toBe("10.0.0.2:6");
-    expect(formatEndpoint("::1", 7)).toBe("[::1]:7");
-    expect(formatEndpoint("::ffff:7f00:1", 8)).toBe("[::ffff:7f00:1]:8");
-    expect(formatEndpoint("10.1.1.1", 9)).toBe("10.1.1.1:9");
+    expect(formatHostPort("::ffff:127.0.0.1", 5)).toBe("127.0.0.1:5");
+    expect(formatHostPort("::FFFF:10.0.0.2", 6)).toBe("10.0.0.2:6");
+    expect(formatHostPort("::1", 7)).toBe("[::1]:7");
+    expect(formatHostPort("::ffff:7f00:1", 8)).toBe("[::ffff:7f00:1]:8");
+    expect(formatHostPort("10.1.1.1", 9)).toBe("10.1.1.1:9");
   });
 
   it("resolves an IP literal to itself and a name through the system resolver", async () => {

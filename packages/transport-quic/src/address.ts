@@ -1,6 +1,6 @@
 import { createSocket } from "node:dgram";
 import { isIP } from "node:net";
-import { ErrorCode, formatEndpoint, MsgError } from "@msg/core";
+import { ErrorCode, formatHostPort, MsgError } from "@msg/core";
 
 /**
  * The local address the system would send from to reach `ip:port`, found by connecting a throw-away
@@ -16,7 +16,7 @@ export async function sourceAddressFor(ip: string, port: number): Promise<string
     });
     return probe.address().address;
   } catch (error) {
-    throw new MsgError(ErrorCode.ConnectFailed, `no route to ${formatEndpoint(ip, port)}`, { cause: error });
+    throw new MsgError(ErrorCode.ConnectFailed, `no route to ${formatHostPort(ip, port)}`, { cause: error });
   } finally {
     probe.close();
   }

@@ -1,7 +1,7 @@
 import {
   createLogger,
   ErrorCode,
-  formatEndpoint,
+  formatHostPort,
   type Listener,
   MsgError,
   type PendingConnection,
@@ -87,7 +87,7 @@ export class QuicListener implements Listener {
 
   get localAddress(): string {
     const endpoint = this.#requireEndpoint();
-    return formatEndpoint(endpoint.host, endpoint.port);
+    return formatHostPort(endpoint.host, endpoint.port);
   }
 
   /** Counters of pending, open, accepted and refused connections since bind. */

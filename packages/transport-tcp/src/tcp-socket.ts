@@ -4,7 +4,7 @@ import {
   type Connection,
   connectNet,
   ErrorCode,
-  formatEndpoint,
+  formatHostPort,
   isMsgError,
   MsgError,
   NetListener,
@@ -53,16 +53,16 @@ export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
       return await NetListener.listen({
         transport: params.transport,
         listen: { host: candidate, port },
-        address: formatEndpoint(candidate, port),
+        address: formatHostPort(candidate, port),
         maxPendingConnections: params.options.maxPendingConnections,
         localAddress: (server) => {
           const bound = server.address();
           if (bound === null || typeof bound === "string") throw new Error("not a TCP server");
-          return formatEndpoint(bound.address, bound.port);
+          return formatHostPort(bound.address, bound.port);
         },
         remoteAddress: (socket) => {
           const { remoteAddress, remotePort } = endpointsOf(socket);
-          return formatEndpoint(remoteAddress, remotePort);
+          return formatHostPort(remoteAddress, remotePort);
         },
         upgrade: (socket, remoteAddress) => {
           tuneSocket(socket, params.options);
@@ -114,8 +114,8 @@ export function wrapTcp(transport: string, stream: Duplex, tcp: Socket): Connect
   const endpoints = endpointsOf(tcp);
   return new StreamConnection(stream, {
     transport,
-    localAddress: formatEndpoint(endpoints.localAddress, endpoints.localPort),
-    remoteAddress: formatEndpoint(endpoints.remoteAddress, endpoints.remotePort),
+    localAddress: formatHostPort(endpoints.localAddress, endpoints.localPort),
+    remoteAddress: formatHostPort(endpoints.remoteAddress, endpoints.remotePort),
     extraStats: () => readKernelTcpStats(endpoints),
   });
 }

@@ -1,5 +1,5 @@
 import type { QUICClient, QUICSocket } from "@matrixai/quic";
-import { ErrorCode, formatEndpoint, MsgError } from "@msg/core";
+import { ErrorCode, formatHostPort, MsgError } from "@msg/core";
 import { closeReason, describe } from "./describe.js";
 import {
   bridgeLogger,
@@ -26,7 +26,7 @@ import type {
  */
 export async function connectQuic(options: ClientOptions, signal?: AbortSignal): Promise<ClientSession> {
   const lib = await loadQuicLibrary();
-  const target = formatEndpoint(options.host, options.port);
+  const target = formatHostPort(options.host, options.port);
   const abort = new AbortController();
   const timeoutError = new MsgError(
     ErrorCode.ConnectFailed,

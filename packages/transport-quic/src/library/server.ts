@@ -1,5 +1,5 @@
 import type { QUICConnection, QUICServer, QUICSocket, QUICStream } from "@matrixai/quic";
-import { ErrorCode, formatEndpoint, MsgError } from "@msg/core";
+import { ErrorCode, formatHostPort, MsgError } from "@msg/core";
 import type { Pem } from "../options.js";
 import { describe } from "./describe.js";
 import {
@@ -41,7 +41,7 @@ export async function listenQuic(
     const cause = (error as { cause?: unknown }).cause ?? error;
     throw new MsgError(
       ErrorCode.BindFailed,
-      `cannot bind QUIC to ${formatEndpoint(options.host, options.port)}: ${describe(cause)}`,
+      `cannot bind QUIC to ${formatHostPort(options.host, options.port)}: ${describe(cause)}`,
       { cause: error },
     );
   }

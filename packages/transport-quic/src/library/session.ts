@@ -1,5 +1,5 @@
 import type { QUICConnection, QUICStream } from "@matrixai/quic";
-import { type ConnectionStats, ErrorCode, formatEndpoint, MsgError, toMsgError } from "@msg/core";
+import { type ConnectionStats, ErrorCode, formatHostPort, MsgError, toMsgError } from "@msg/core";
 import { closeReason, describe } from "./describe.js";
 import { libraryLogger, StreamReset } from "./glue.js";
 import type { QuicLibrary } from "./load.js";
@@ -48,8 +48,8 @@ export abstract class LibrarySession implements QuicSession {
     this.lib = lib;
     this.connection = connection;
     this.#settings = settings;
-    this.localAddress = formatEndpoint(connection.localHost, connection.localPort);
-    this.remoteAddress = formatEndpoint(connection.remoteHost, connection.remotePort);
+    this.localAddress = formatHostPort(connection.localHost, connection.localPort);
+    this.remoteAddress = formatHostPort(connection.remoteHost, connection.remotePort);
     connection.addEventListener(
       lib.events.EventQUICConnectionClose.name,
       (event: Event) => this.#closed((event as CustomEvent<unknown>).detail),
