@@ -1,3 +1,4 @@
 import { packageBuild } from "../../tsup.base.ts";
 
-export default packageBuild(["src/index.ts"]);
+// browser.ts is the `browser` export condition's entry (client over the platform's WebSocket).
+export default packageBuild(["src/index.ts", "src/browser.ts"]);
