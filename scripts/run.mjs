@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The one entry point behind `npm start`, `npm test`, `npm run build|bench|reliability|lint|docs`.
+// The one entry point behind `npm start`, `npm test`, `npm run test:browser|build|bench|reliability|lint|docs`.
 // A fresh machine has only Node and npm, so this script brings everything else itself:
 // pnpm (pinned, installed into .tools/), the workspace's dependencies (from the lockfile), then the build.
 import { spawnSync } from "node:child_process";
@@ -92,6 +92,17 @@ switch (task) {
     pnpm(["exec", "typedoc", "--emit", "none", "--logLevel", "Warn"], "API doc comments check");
     process.exit(run(process.execPath, [join(root, "scripts", "test-all.mjs")]));
     break;
+  case "test:browser":
+    // msg's sockets in headless Chromium (/usr/bin/chromium) against Node: examples/browser/test.
+    pnpm(["exec", "turbo", "run", "build", buildLogs], "build");
+    process.exit(
+      run(process.execPath, [
+        join(root, "scripts", "test-all.mjs"),
+        "--config",
+        join(root, "examples", "browser", "vitest.config.ts"),
+      ]),
+    );
+    break;
   case "start":
     pnpm(["exec", "turbo", "run", "build", buildLogs], "build");
     process.exit(run(process.execPath, [join(root, "packages", "msg", "bin", "msg.js"), "tour"]));
@@ -111,6 +122,6 @@ switch (task) {
     process.exit(run(process.execPath, [join(root, "reliability", "run.mjs"), ...process.argv.slice(3)]));
     break;
   default:
-    console.error("usage: node scripts/run.mjs start|test|build|bench|reliability|lint|docs");
+    console.error("usage: node scripts/run.mjs start|test|test:browser|build|bench|reliability|lint|docs");
     process.exit(2);
 }

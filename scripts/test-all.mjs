@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { recordTally, summaryLine } from "./test-tally.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const report = join(root, ".vitest-report.json");
@@ -25,7 +26,8 @@ const result = spawnSync(
 );
 
 if (!existsSync(report)) {
-  console.log("0 passed, 1 failed");
+  console.log(summaryLine({ passed: 0, failed: 1, skipped: 0 }));
+  recordTally({ passed: 0, failed: 1, skipped: 0 });
   console.error("[msg] vitest wrote no report; it did not run to completion");
   process.exit(1);
 }
@@ -43,6 +45,7 @@ if (outsideTests)
   );
 const failed = (summary.numFailedTests ?? 0) + brokenFiles + outsideTests;
 const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
+console.log(summaryLine({ passed, failed, skipped }));
+recordTally({ passed, failed, skipped });
 const ok = result.status === 0 && failed === 0 && passed > 0;
 process.exit(ok ? 0 : 1);
