@@ -15,9 +15,13 @@ export interface PlatformWebSocket {
   send(data: Uint8Array | string): void;
   /** Starts the closing handshake (browsers accept only 1000 and 3000-4999 as codes). */
   close(code?: number, reason?: string): void;
+  /** Called once the opening handshake is complete. */
   onopen: ((event: unknown) => void) | null;
+  /** Called for each message: `data` is a string (text) or an ArrayBuffer (binary). */
   onmessage: ((event: { data: unknown }) => void) | null;
+  /** Called when the connection fails; a close event always follows. */
   onerror: ((event: unknown) => void) | null;
+  /** Called once, when the connection has closed, with the close code and reason received. */
   onclose: ((event: { code: number; reason: string }) => void) | null;
 }
 
