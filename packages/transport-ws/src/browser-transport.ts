@@ -62,26 +62,28 @@ class PlatformWebSocketTransport implements Transport {
     }
     const ws = openWebSocket(this.#webSocketClass(), url, fail);
     ws.binaryType = "arraybuffer";
-    const opened = await whenOpen(ws, this.#options.connectTimeout, signal, fail, () => {
-      return new MsgError(ErrorCode.Aborted, `${this.name}: connect to ${address} aborted`, {
+    const remoteAddress = formatWsUrl(target.scheme, target.host, target.port, target.path);
+    const aborted = () =>
+      new MsgError(ErrorCode.Aborted, `${this.name}: connect to ${address} aborted`, {
         cause: signal?.reason,
       });
-    });
-    const remoteAddress = formatWsUrl(target.scheme, target.host, target.port, target.path);
-    const socket = new BrowserMessageSocket(opened, {
-      transport: this.name,
-      peer: remoteAddress,
-      maxPayload: this.#options.maxPayload,
-      highWaterMark: this.#options.highWaterMark,
-      drainPollInterval: this.#options.drainPollInterval,
-      maxHeldBytes: this.#options.maxHeldBytes,
-    });
-    // A page cannot learn its own address and port: localAddress is "", as for an IPC client.
-    return new WsConnection(socket, {
-      transport: this.name,
-      localAddress: "",
-      remoteAddress,
-      maxMessageSize: this.#options.maxPayload,
+    // Wrapped in the open callback itself, so that no message can arrive before the connection listens.
+    return whenOpen(ws, this.#options.connectTimeout, signal, fail, aborted, () => {
+      const socket = new BrowserMessageSocket(ws, {
+        transport: this.name,
+        peer: remoteAddress,
+        maxPayload: this.#options.maxPayload,
+        highWaterMark: this.#options.highWaterMark,
+        drainPollInterval: this.#options.drainPollInterval,
+        maxHeldBytes: this.#options.maxHeldBytes,
+      });
+      // A page cannot learn its own address and port: localAddress is "", as for an IPC client.
+      return new WsConnection(socket, {
+        transport: this.name,
+        localAddress: "",
+        remoteAddress,
+        maxMessageSize: this.#options.maxPayload,
+      });
     });
   }
 
@@ -115,14 +117,18 @@ function openWebSocket(
   }
 }
 
-/** Resolves with the socket once it opened; rejects (and closes it) on close, timeout or abort. */
+/**
+ * Resolves with `opened()`, called in the open event, once the socket opened; rejects (and closes
+ * the socket) on close, timeout or abort.
+ */
 function whenOpen(
   ws: PlatformWebSocket,
   timeoutMs: number,
   signal: AbortSignal | undefined,
   fail: Fail,
   aborted: () => MsgError,
-): Promise<PlatformWebSocket> {
+  opened: () => WsConnection,
+): Promise<WsConnection> {
   return new Promise((resolve, reject) => {
     const settle = (error?: MsgError) => {
       clearTimeout(timer);
@@ -130,7 +136,7 @@ function whenOpen(
       ws.onopen = null;
       ws.onclose = null;
       if (!error) {
-        resolve(ws);
+        resolve(opened());
         return;
       }
       // Closing a WebSocket that is still opening reports an error and a close: both go unheard.
