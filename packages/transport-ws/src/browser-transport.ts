@@ -55,18 +55,14 @@ class PlatformWebSocketTransport implements Transport {
     const fail = (code: ErrorCode, why: string, cause?: unknown) =>
       new MsgError(code, `${this.name}: connect to ${address} failed: ${why}`, { cause });
     const { signal } = options;
-    if (signal?.aborted) {
-      throw new MsgError(ErrorCode.Aborted, `${this.name}: connect to ${address} aborted`, {
-        cause: signal.reason,
-      });
-    }
-    const ws = openWebSocket(this.#webSocketClass(), url, fail);
-    ws.binaryType = "arraybuffer";
-    const remoteAddress = formatWsUrl(target.scheme, target.host, target.port, target.path);
     const aborted = () =>
       new MsgError(ErrorCode.Aborted, `${this.name}: connect to ${address} aborted`, {
         cause: signal?.reason,
       });
+    if (signal?.aborted) throw aborted();
+    const ws = openWebSocket(this.#webSocketClass(), url, fail);
+    ws.binaryType = "arraybuffer";
+    const remoteAddress = formatWsUrl(target.scheme, target.host, target.port, target.path);
     // Wrapped in the open callback itself, so that no message can arrive before the connection listens.
     return whenOpen(ws, this.#options.connectTimeout, signal, fail, aborted, () => {
       const socket = new BrowserMessageSocket(ws, {
