@@ -122,17 +122,13 @@ describe("msg in headless Chromium, against Node over WebSocket", () => {
     const pub = new PubSocket(new WsTransport());
     servers.push({ close: () => pub.close() });
     const address = await pub.bind("ws://127.0.0.1:0/events");
+    let subscribed = 0;
+    const bothSubscribed = new Promise<void>((resolve) =>
+      pub.on("subscribed", () => ++subscribed === 2 && resolve()),
+    );
     const orders = await ok(call("sub", address, ["orders.*"]));
     const metrics = await ok(call("sub", address, ["metrics.>"]));
-    // Both subscribers' subscriptions have reached the publisher.
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        let count = 0;
-        pub.on("subscribed", () => ++count === 2 && resolve());
-      }),
-      WAIT_MS,
-      "two subscriptions at the publisher",
-    );
+    await withTimeout(bothSubscribed, WAIT_MS, "both subscriptions at the publisher");
     const published: [string, string][] = [
       ["orders.created", "order 17"],
       ["audit.login", "for nobody"],
@@ -178,6 +174,8 @@ describe("msg in headless Chromium, against Node over WebSocket", () => {
     const { address, rep } = await startRep("ws://127.0.0.1:0/auth", { authTokens: [TOKEN] });
     const refused = await failure(call("req", address, { authToken: "guessed" }));
     expect(refused.code).toBe("auth_rejected" satisfies MsgError["code"]);
+    // The page shows it too (its log lists each call's outcome).
+    expect(await page.textContent("#log")).toContain("auth_rejected");
     const req = await ok(call("req", address, { authToken: TOKEN }));
     expect(await ok(call("request", req, 256, 10))).toMatchObject({ intact: true });
     expect(rep.stats().connectionErrors.auth_rejected ?? 0).toBeGreaterThanOrEqual(1);
