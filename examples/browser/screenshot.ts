@@ -8,7 +8,7 @@ const output = fileURLToPath(new URL("../../docs/images/browser-example.png", im
 const example = await startExample({ pagePort: 0, publisherPort: 0, intervalMs: 100 });
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 760, height: 560 } });
+  const page = await browser.newPage({ viewport: { width: 760, height: 590 } });
   await page.goto(example.pageUrl);
   // Wait until the table is full of live rows.
   await page.waitForFunction(() => document.querySelectorAll("#messages tr").length >= 12, undefined, {
