@@ -24,8 +24,8 @@ let pageServer: PageServer;
 const servers: { close(): Promise<void> }[] = [];
 
 /** A Node Rep on `address` answering each request with its payload reversed. */
-async function startRep(address: string, options: RepSocketOptions = {}) {
-  const rep = new RepSocket(new WsTransport(), options);
+async function startRep(address: string, options: RepSocketOptions = {}, allowedOrigins?: string[]) {
+  const rep = new RepSocket(new WsTransport({ allowedOrigins }), options);
   const bound = await rep.bind(address);
   const serving = (async () => {
     for await (const request of rep) request.respond(Uint8Array.from(request.payload).reverse());
@@ -217,6 +217,26 @@ describe("msg in headless Chromium, against Node over WebSocket", () => {
       expect(await examplePage.textContent("#status")).toContain("connected to ws://127.0.0.1:");
     } finally {
       await examplePage.close();
+    }
+  });
+
+  it("Origin checking applies to the page: refused unless the server allows the page's origin", async () => {
+    const pageOrigin = new URL(pageServer.url).origin;
+    const { address: allowing } = await startRep("ws://127.0.0.1:0/allowed", {}, [pageOrigin]);
+    const { address: refusing } = await startRep("ws://127.0.0.1:0/refused", {}, ["https://app.example"]);
+    expect(await ok(call("open", allowing))).toBe(allowing);
+    // The browser does not tell the page about the 403: all it learns is that the socket did not open.
+    const refused = await failure(call("open", refusing));
+    expect(refused.code).toBe("connect_failed");
+  });
+
+  it("a page cannot listen (transport_unavailable); it compresses with gzip only (codec_unavailable)", async () => {
+    const bind = await failure(call("bind"));
+    expect(bind.code).toBe("transport_unavailable");
+    expect(bind.message).toContain("a browser cannot listen");
+    expect(await ok(call("compress", "gzip"))).toBeLessThan(100);
+    for (const native of ["zstd", "snappy", "lz4"] as const) {
+      expect((await failure(call("compress", native))).code).toBe("codec_unavailable");
     }
   });
 });

@@ -141,6 +141,32 @@ const harness = {
     });
   },
 
+  /** Opens a bare connection with the page's WsTransport and closes it again; its remote address. */
+  open(address: string): Promise<Result<string>> {
+    return attempt(`open ${address}`, async () => {
+      const connection = await new WsTransport({ connectTimeout: 5000 }).connect(address);
+      connection.destroy();
+      return connection.remoteAddress;
+    });
+  },
+
+  /** Tries to listen, which a page cannot do. */
+  bind(): Promise<Result<string>> {
+    return attempt("bind", async () => {
+      const listener = await new WsTransport().bind("ws://127.0.0.1:0/", () => {});
+      await listener.close();
+      return listener.localAddress;
+    });
+  },
+
+  /** Creates a compressor for `name` and compresses a few bytes with it. */
+  compress(name: "gzip" | "zstd" | "snappy" | "lz4"): Promise<Result<number>> {
+    return attempt(`compressor ${name}`, async () => {
+      const compressed = await createCompressor(name).compress(new TextEncoder().encode("x".repeat(1000)));
+      return compressed.byteLength;
+    });
+  },
+
   /** Closes every socket the page opened. */
   closeAll(): Promise<Result<number>> {
     return attempt("close all", async () => {
