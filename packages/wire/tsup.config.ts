@@ -1,3 +1,3 @@
 import { packageBuild } from "../../tsup.base.ts";
 
-export default packageBuild(["src/index.ts"], { shims: true });
+export default packageBuild(["src/index.ts"], { shims: true, browserEntry: ["src/index.ts"] });

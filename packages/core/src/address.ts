@@ -1,5 +1,3 @@
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
 import { ErrorCode, MsgError } from "./errors.js";
 
 /** A parsed `host:port` address. */
@@ -47,23 +45,4 @@ export function formatHostPort(host: string, port: number): string {
   const ipv4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1];
   if (ipv4) return `${ipv4}:${port}`;
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * Resolves `host` to IP addresses: an IP literal as it is, a name through the system resolver (as
- * `net.connect` does, honouring /etc/hosts), every address in the resolver's own order (`verbatim`,
- * so IPv6 and IPv4 are tried as the system prefers). Rejects with a MsgError `invalid_address`.
- */
-export async function resolveHost(host: string): Promise<string[]> {
-  if (isIP(host) !== 0) return [host];
-  let found: { address: string }[];
-  try {
-    found = await lookup(host, { all: true, verbatim: true });
-  } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new MsgError(ErrorCode.InvalidAddress, `cannot resolve host "${host}": ${why}`, { cause: error });
-  }
-  if (found.length === 0)
-    throw new MsgError(ErrorCode.InvalidAddress, `host "${host}" resolves to no address`);
-  return found.map((entry) => entry.address);
 }

@@ -1,5 +1,6 @@
 import type { Connection } from "./connection.js";
 import { ErrorCode, MsgError } from "./errors.js";
+import { concatBytes } from "./runtime.js";
 
 /**
  * Reads exactly `length` bytes from a connection (for hooks and handshakes), giving any extra bytes
@@ -32,7 +33,7 @@ export function readExactly(
         chunks.push(chunk);
         have += chunk.byteLength;
         if (have < length) return;
-        const all = chunks.length === 1 ? chunk : Buffer.concat(chunks, have);
+        const all = chunks.length === 1 ? chunk : concatBytes(chunks, have);
         finish();
         if (have > length) connection.unshift(all.subarray(length));
         resolve(all.subarray(0, length));

@@ -1,4 +1,4 @@
-export { formatHostPort, type HostPort, parseHostPort, resolveHost } from "./address.js";
+export { formatHostPort, type HostPort, parseHostPort } from "./address.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { monotonicMicros, nowMicros } from "./clock.js";
 export {
@@ -22,7 +22,6 @@ export {
   setLogLevel,
   setLogSink,
 } from "./logger.js";
-export * from "./net-listener.js";
 export {
   checkBoolean,
   checkBytes,
@@ -33,6 +32,19 @@ export {
   MAX_TIMER_MS,
   optionError,
 } from "./options.js";
+export {
+  allocBytes,
+  allowManyListeners,
+  atTurnEnd,
+  concatBytes,
+  environmentVariable,
+  MAX_BYTE_LENGTH,
+  onNextTurn,
+  unrefTimer,
+  utf8Encode,
+  utf8Length,
+  writeDiagnostic,
+} from "./runtime.js";
 export type {
   ConnectAttemptStats,
   ConnectErrorInfo,
@@ -42,11 +54,11 @@ export type {
   ReqSocketStats,
   SubSocketStats,
 } from "./stats.js";
-export { StreamConnection, type StreamConnectionInfo } from "./stream-connection.js";
-export type {
-  ConnectOptions,
-  Listener,
-  PendingConnection,
-  Transport,
-  TransportControl,
+export {
+  type ConnectOptions,
+  type Listener,
+  type PendingConnection,
+  type Transport,
+  type TransportControl,
+  unsupportedControl,
 } from "./transport.js";

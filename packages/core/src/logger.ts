@@ -1,3 +1,5 @@
+import { environmentVariable, writeDiagnostic } from "./runtime.js";
+
 /**
  * Namespaced logging, silent by default. Enable it with the environment variable `MSG_LOG`, much like
  * `RUST_LOG` in msg-rs:
@@ -7,7 +9,7 @@
  *                                    `socket` covers `socket.req`)
  *   MSG_LOG=warn,socket.rep=trace    a default level plus overrides
  *
- * Records go to stderr as one line each, or to the user's own logger through {@link setLogSink}.
+ * Records go to stderr (in a browser: `console.error`) as one line each, or to the user's own logger through {@link setLogSink}.
  */
 /** The levels, from the most to the least severe; a logger set to a level emits that level and those above. */
 export const LogLevel = {
@@ -81,7 +83,7 @@ const reported = new Set<string>();
  * the level `off`. An item that cannot be used (an unknown level such as `debgu`, or a malformed
  * namespace such as `=debug` or `socket=`) is skipped and reported once on stderr, so a typo does not
  * silently turn logging off.
- * Called once at load with `process.env.MSG_LOG`.
+ * Called once at load with the `MSG_LOG` environment variable (on Node; elsewhere logging starts off).
  */
 export function setLogLevel(spec: string | undefined): void {
   rules = [];
@@ -130,7 +132,7 @@ function levelNumber(name: string): number | undefined {
 function reportUnusable(item: string, reason: string): void {
   if (reported.has(item)) return;
   reported.add(item);
-  process.stderr.write(
+  writeDiagnostic(
     `msg: MSG_LOG item "${item}" ignored: ${reason} (levels: off, ${Object.keys(LogLevel).join(", ")}; syntax: level,namespace=level)\n`,
   );
 }
@@ -144,7 +146,7 @@ function thresholdFor(namespace: string): number {
 
 function stderrSink(record: LogRecord): void {
   const fields = record.fields ? ` ${safeJson(record.fields)}` : "";
-  process.stderr.write(
+  writeDiagnostic(
     `${new Date(record.time).toISOString()} ${record.level.toUpperCase().padEnd(5)} ${record.namespace}: ${record.message}${fields}\n`,
   );
 }
@@ -204,4 +206,4 @@ class NamespacedLogger implements Logger {
   }
 }
 
-setLogLevel(typeof process !== "undefined" ? process.env.MSG_LOG : undefined);
+setLogLevel(environmentVariable("MSG_LOG"));

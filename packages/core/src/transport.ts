@@ -1,4 +1,5 @@
 import type { Connection } from "./connection.js";
+import { ErrorCode, MsgError } from "./errors.js";
 
 /**
  * A transport binds listeners and opens connections for one kind of link. Sockets program against
@@ -62,4 +63,12 @@ export interface TransportControl {
   /** Which message this is, e.g. `tls.setCertificates`. */
   readonly type: string;
   readonly [field: string]: unknown;
+}
+
+/** The error every listener returns for a control message it does not know. */
+export function unsupportedControl(transport: string, message: TransportControl): MsgError {
+  return new MsgError(
+    ErrorCode.UnsupportedControl,
+    `${transport}: unsupported control message "${String(message.type)}"`,
+  );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode, formatHostPort, isMsgError, parseHostPort, resolveHost } from "../src/index.js";
+import { ErrorCode, formatHostPort, isMsgError, parseHostPort } from "../src/index.js";
+import { resolveHost } from "../src/node/index.js";
 
 describe("host:port addresses", () => {
   it("parses IPv4, names and bracketed IPv6", () => {

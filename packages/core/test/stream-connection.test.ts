@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Connection, ErrorCode, isMsgError, readExactly, StreamConnection } from "../src/index.js";
+import { type Connection, ErrorCode, isMsgError, readExactly } from "../src/index.js";
+import { StreamConnection } from "../src/node/index.js";
 import { withTimeout } from "../src/testing/index.js";
 
 /** A connected pair of real loopback sockets, wrapped. */

@@ -1,5 +1,5 @@
-import { setMaxListeners } from "node:events";
 import {
+  allowManyListeners,
   type Connection,
   type ConnectionHook,
   ErrorCode,
@@ -62,7 +62,7 @@ export class Acceptor {
     this.#log = params.log;
     // Every connection in its hook listens to this signal until its hook ends (then stops): many at
     // once is normal, not a leak, so Node's 10-listener warning does not apply.
-    setMaxListeners(0, this.#closing.signal);
+    allowManyListeners(this.#closing.signal);
   }
 
   get listener(): Listener | undefined {

@@ -1,4 +1,4 @@
-import { CompressionType, type Compressor, ErrorCode, type Logger, MsgError } from "@msg/core";
+import { CompressionType, type Compressor, ErrorCode, type Logger, MsgError, utf8Encode } from "@msg/core";
 import {
   DEFAULT_MAX_DECOMPRESSED_SIZE,
   DEFAULT_MAX_FRAME_SIZE,
@@ -98,5 +98,5 @@ export function oversizeError(
 
 /** Accepts strings (UTF-8) and any byte view as payloads. */
 export function toBytes(payload: Uint8Array | string): Uint8Array {
-  return typeof payload === "string" ? Buffer.from(payload) : payload;
+  return typeof payload === "string" ? utf8Encode(payload) : payload;
 }

@@ -11,7 +11,7 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 export class DeadlineTimer<T extends { deadline: number }> {
   readonly #items = new Set<T>();
   readonly #onExpired: (item: T) => void;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #armedFor = Number.POSITIVE_INFINITY;
 
   constructor(onExpired: (item: T) => void) {

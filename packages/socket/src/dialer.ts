@@ -54,7 +54,7 @@ export class Dialer {
   readonly #events: DialerEvents;
   readonly #log: Logger;
   readonly #stop = new AbortController();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #connection: Connection | undefined;
   #connectedAt = 0;
   #lastError: MsgError | undefined;

@@ -1,4 +1,4 @@
-import { type Connection, monotonicMicros } from "@msg/core";
+import { allocBytes, atTurnEnd, type Connection, monotonicMicros, onNextTurn } from "@msg/core";
 import {
   PUBSUB_FIXED_HEADER_SIZE,
   REQREP_HEADER_SIZE,
@@ -23,7 +23,7 @@ export class FrameWriter {
   readonly #onDrain: (() => void) | undefined;
 
   /** Current batch being filled; a fresh one after each hand-off, since the transport keeps a reference. */
-  #batch: Buffer;
+  #batch: Uint8Array;
   #batchUsed = 0;
   #batchFrames = 0;
   /** Finished chunks waiting for the transport to drain, with the number of frames each ends. */
@@ -42,7 +42,7 @@ export class FrameWriter {
     this.#batchSize = Math.max(1024, buffer.size);
     this.#lingerUs = Math.max(0, buffer.lingerUs);
     this.#onDrain = onDrain;
-    this.#batch = Buffer.allocUnsafe(this.#batchSize);
+    this.#batch = allocBytes(this.#batchSize);
   }
 
   /** Bytes held here, not yet handed to the transport. */
@@ -122,7 +122,7 @@ export class FrameWriter {
       // turn would pile up here unbounded, never seeing the transport push back.
       this.#sealBatch();
       this.#drainBacklog();
-      if (headerSize + inline > this.#batch.byteLength) this.#batch = Buffer.allocUnsafe(headerSize + inline);
+      if (headerSize + inline > this.#batch.byteLength) this.#batch = allocBytes(headerSize + inline);
     }
     if (this.#batchUsed === 0 && this.#backlogBytes === 0) this.#firstPendingAt = monotonicMicros();
     this.#appendedSinceCheck = true;
@@ -157,9 +157,7 @@ export class FrameWriter {
     // Reuse the remainder of the same allocation when plenty is left, otherwise a fresh buffer.
     const rest = this.#batch.byteLength - this.#batchUsed;
     this.#batch =
-      rest >= this.#batchSize / 4
-        ? this.#batch.subarray(this.#batchUsed)
-        : Buffer.allocUnsafe(this.#batchSize);
+      rest >= this.#batchSize / 4 ? this.#batch.subarray(this.#batchUsed) : allocBytes(this.#batchSize);
     this.#batchUsed = 0;
     this.#batchFrames = 0;
   }
@@ -178,7 +176,7 @@ export class FrameWriter {
     if (this.#flushScheduled || this.#closed) return;
     this.#flushScheduled = true;
     this.#appendedSinceCheck = false;
-    process.nextTick(this.#onTurnEnd);
+    atTurnEnd(this.#onTurnEnd);
   }
 
   /** End of an event-loop turn: flush, unless lingering is on and frames are still streaming in. */
@@ -192,7 +190,7 @@ export class FrameWriter {
     if (lingering) {
       this.#flushScheduled = true;
       this.#appendedSinceCheck = false;
-      setImmediate(this.#onTurnEnd);
+      onNextTurn(this.#onTurnEnd);
       return;
     }
     this.flush();

@@ -1,4 +1,4 @@
-import { type Connection, ErrorCode, type Logger, MsgError, toMsgError } from "@msg/core";
+import { type Connection, ErrorCode, type Logger, MsgError, toMsgError, unrefTimer } from "@msg/core";
 import type { FrameDecoder } from "@msg/wire";
 import type { SocketEvents } from "./events.js";
 
@@ -151,7 +151,7 @@ export class InboundFrames {
   /** When the incomplete frame held now was begun (ms, performance clock); 0 when none is held. */
   #partialSince = 0;
   #framesSeen = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(params: {
     decoder: InboundDecoder;
@@ -247,7 +247,7 @@ export class InboundFrames {
 
   #arm(delayMs: number): void {
     this.#timer = setTimeout(() => this.#checkIncomplete(), delayMs);
-    this.#timer.unref();
+    unrefTimer(this.#timer);
   }
 
   #checkIncomplete(): void {

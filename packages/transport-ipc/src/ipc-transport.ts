@@ -2,14 +2,12 @@ import { chmod, lstat } from "node:fs/promises";
 import {
   type Connection,
   type ConnectOptions,
-  connectNet,
   ErrorCode,
   MsgError,
-  NetListener,
   type PendingConnection,
-  StreamConnection,
   type Transport,
 } from "@msg/core";
+import { connectNet, NetListener, StreamConnection } from "@msg/core/node";
 import { type IpcTransportOptions, validateIpcOptions } from "./options.js";
 import { checkSocketPath, clearStaleSocket, removeOwnSocket } from "./socket-file.js";
 

@@ -1,4 +1,5 @@
-import { type Connection, StreamConnection } from "@msg/core";
+import type { Connection } from "@msg/core";
+import { StreamConnection } from "@msg/core/node";
 import { CloseCode, type QuicSession, type QuicStreamPair } from "./library/index.js";
 import { WebStreamDuplex } from "./web-stream-duplex.js";
 

@@ -6,9 +6,9 @@ import {
   MsgError,
   type PendingConnection,
   parseHostPort,
-  resolveHost,
   type Transport,
 } from "@msg/core";
+import { resolveHost } from "@msg/core/node";
 import { sourceAddressFor } from "./address.js";
 import { generateLocalhostCertificate } from "./certificate.js";
 import { createQuicConnection, QUIC } from "./connection.js";

@@ -2,18 +2,15 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   type Connection,
-  connectNet,
   ErrorCode,
   formatHostPort,
   isMsgError,
   MsgError,
-  NetListener,
   type PendingConnection,
   parseHostPort,
-  resolveHost,
-  StreamConnection,
   type TransportControl,
 } from "@msg/core";
+import { connectNet, NetListener, resolveHost, StreamConnection } from "@msg/core/node";
 import { endpointsOf } from "./endpoints.js";
 import { readKernelTcpStats } from "./kernel-stats.js";
 import type { ResolvedTcpOptions } from "./options.js";

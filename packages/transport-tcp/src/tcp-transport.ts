@@ -2,11 +2,11 @@ import {
   type Connection,
   type ConnectOptions,
   ErrorCode,
-  type NetListener,
   type PendingConnection,
   type Transport,
   toMsgError,
 } from "@msg/core";
+import type { NetListener } from "@msg/core/node";
 import { type ResolvedTcpOptions, resolveTcpOptions, type TcpTransportOptions } from "./options.js";
 import { bindTcp, connectTcp, wrapTcp } from "./tcp-socket.js";
 

@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { connect as rawConnect } from "node:net";
-import { type Connection, ErrorCode, isMsgError, type NetListener } from "@msg/core";
+import { type Connection, ErrorCode, isMsgError } from "@msg/core";
+import type { NetListener } from "@msg/core/node";
 import { freePort, Incoming, Reader, Resources, rejectionOf, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type TcpConnectionStats, TcpTransport, type TcpTransportOptions } from "../src/index.js";

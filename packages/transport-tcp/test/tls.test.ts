@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createServer, connect as rawConnect, type Socket } from "node:net";
-import { ErrorCode, isMsgError, type NetListener } from "@msg/core";
+import { ErrorCode, isMsgError } from "@msg/core";
+import type { NetListener } from "@msg/core/node";
 import { generateTestPki, Incoming, Reader, Resources, rejectionOf, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { TlsTransport, type TlsTransportOptions, type TlsVersion } from "../src/index.js";

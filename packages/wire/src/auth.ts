@@ -1,4 +1,4 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { allocBytes, ErrorCode, MsgError, utf8Encode } from "@msg/core";
 import { readU32, writeU32 } from "./bytes.js";
 import { frameTooLargeError, invalidArgument, wireIdError } from "./errors.js";
 import { FrameDecoder } from "./frame-decoder.js";
@@ -14,10 +14,10 @@ export interface AuthFrame {
 
 /** The client's token frame. A string token is sent as its UTF-8 bytes. */
 export function encodeAuthToken(token: Uint8Array | string): Uint8Array {
-  const bytes = typeof token === "string" ? Buffer.from(token, "utf8") : token;
+  const bytes = typeof token === "string" ? utf8Encode(token) : token;
   if (bytes.length > 0xffffffff)
     throw invalidArgument(`token of ${bytes.length} bytes exceeds the u32 length field`);
-  const out = Buffer.allocUnsafe(AUTH_HEADER_SIZE + bytes.length);
+  const out = allocBytes(AUTH_HEADER_SIZE + bytes.length);
   out[0] = WireId.Auth;
   writeU32(out, 1, bytes.length);
   out.set(bytes, AUTH_HEADER_SIZE);

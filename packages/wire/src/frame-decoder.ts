@@ -1,5 +1,4 @@
-import { constants as bufferConstants } from "node:buffer";
-import { ErrorCode, MsgError } from "@msg/core";
+import { ErrorCode, MAX_BYTE_LENGTH, MsgError } from "@msg/core";
 import { eofMidFrameError, invalidArgument } from "./errors.js";
 
 /** Default largest payload (or token) length a frame may declare: 16 MiB. */
@@ -143,10 +142,10 @@ export abstract class FrameDecoder<F> {
   /** {@link measure}, refusing a frame no buffer could hold (possible only with an infinite maxFrameSize). */
   #measure(buf: Uint8Array, offset: number, available: number): number {
     const length = this.measure(buf, offset, available);
-    if (length > bufferConstants.MAX_LENGTH) {
+    if (length > MAX_BYTE_LENGTH) {
       throw new MsgError(
         ErrorCode.FrameTooLarge,
-        `frame of ${length} bytes is longer than the largest buffer (${bufferConstants.MAX_LENGTH} bytes)`,
+        `frame of ${length} bytes is longer than the largest buffer (${MAX_BYTE_LENGTH} bytes)`,
       );
     }
     return length;

@@ -1,4 +1,4 @@
-import { nowMicros } from "@msg/core";
+import { allocBytes, nowMicros } from "@msg/core";
 import { readU16, readU32, readU64, writeU16, writeU32, writeU64 } from "./bytes.js";
 import { checkInteger, checkRoom, frameTooLargeError, wireIdError } from "./errors.js";
 import { FrameDecoder } from "./frame-decoder.js";
@@ -71,7 +71,7 @@ export function encodePubSub(frame: {
 }): Uint8Array {
   const topic = typeof frame.topic === "string" ? encodeTopic(frame.topic) : frame.topic;
   const { payload } = frame;
-  const out = Buffer.allocUnsafe(PUBSUB_FIXED_HEADER_SIZE + topic.length + payload.length);
+  const out = allocBytes(PUBSUB_FIXED_HEADER_SIZE + topic.length + payload.length);
   const end = writePubSubHeader(out, 0, frame.compression, topic, frame.timestamp, frame.seq, payload.length);
   out.set(payload, end);
   return out;

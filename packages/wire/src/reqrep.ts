@@ -1,3 +1,4 @@
+import { allocBytes } from "@msg/core";
 import { readU32, writeU32 } from "./bytes.js";
 import { checkInteger, checkRoom, frameTooLargeError, wireIdError } from "./errors.js";
 import { FrameDecoder } from "./frame-decoder.js";
@@ -41,7 +42,7 @@ export function writeReqRepHeader(
 /** Header and payload in one new buffer. */
 export function encodeReqRep(frame: ReqRepFrame): Uint8Array {
   const { payload } = frame;
-  const out = Buffer.allocUnsafe(REQREP_HEADER_SIZE + payload.length);
+  const out = allocBytes(REQREP_HEADER_SIZE + payload.length);
   writeReqRepHeader(out, 0, frame.compression, frame.id, payload.length);
   out.set(payload, REQREP_HEADER_SIZE);
   return out;

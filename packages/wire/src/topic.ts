@@ -1,4 +1,4 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { ErrorCode, MsgError, utf8Encode } from "@msg/core";
 
 /** Topic length is a u16 on the wire (docs/protocol.md, "Pub/Sub frames"). */
 export const MAX_TOPIC_LENGTH = 0xffff;
@@ -17,7 +17,7 @@ export function encodeTopic(topic: string): Uint8Array {
   if (!(topic as string & { isWellFormed(): boolean }).isWellFormed()) {
     throw new MsgError(ErrorCode.InvalidTopic, "topic contains a lone surrogate, which UTF-8 cannot carry");
   }
-  const bytes = Buffer.from(topic, "utf8");
+  const bytes = utf8Encode(topic);
   checkTopicLength(bytes.length);
   return bytes;
 }

@@ -3,7 +3,7 @@ import * as zlib from "node:zlib";
 import { CompressionType, type Compressor, ErrorCode } from "@msg/core";
 import { describe, expect, it } from "vitest";
 import { crc32Portable } from "../src/compression/crc32.js";
-import { loadOptionalPackage } from "../src/compression/native.js";
+import { loadOptionalPackage } from "../src/compression/native-node.js";
 import { snappyDeclaredLength } from "../src/compression/snappy.js";
 import { zstdOutputBound } from "../src/compression/zstd.js";
 import {

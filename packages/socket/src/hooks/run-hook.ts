@@ -1,4 +1,4 @@
-import { type Connection, type ConnectionHook, ErrorCode, MsgError } from "@msg/core";
+import { type Connection, type ConnectionHook, ErrorCode, MsgError, unrefTimer } from "@msg/core";
 
 /** How long a refused peer may take to read the refusal before its connection is destroyed. */
 const REFUSAL_GRACE_MS = 1000;
@@ -35,7 +35,7 @@ export async function runHook(
     if (side === "server" && error instanceof MsgError && error.code === ErrorCode.AuthRejected) {
       // The hook has written its refusal and ended the connection; destroying now could discard the
       // refusal before it is sent. A peer that never closes its side is cut off shortly after.
-      setTimeout(() => connection.destroy(), REFUSAL_GRACE_MS).unref();
+      unrefTimer(setTimeout(() => connection.destroy(), REFUSAL_GRACE_MS));
     } else {
       connection.destroy();
     }

@@ -1,4 +1,11 @@
-import { type Connection, type ConnectionHook, ErrorCode, MsgError, readExactly } from "@msg/core";
+import {
+  type Connection,
+  type ConnectionHook,
+  ErrorCode,
+  MsgError,
+  readExactly,
+  utf8Encode,
+} from "@msg/core";
 import {
   AUTH_ACCEPTED,
   AUTH_ACK_SIZE,
@@ -62,6 +69,14 @@ export function tokenServerHook(options: TokenServerHookOptions): ConnectionHook
 
 /** A server hook accepting any of the given tokens. */
 export function tokenListServerHook(tokens: Iterable<Uint8Array | string>): ConnectionHook {
-  const accepted = new Set([...tokens].map((t) => Buffer.from(t).toString("hex")));
-  return tokenServerHook({ validate: (token) => accepted.has(Buffer.from(token).toString("hex")) });
+  const accepted = new Set([...tokens].map(tokenKey));
+  return tokenServerHook({ validate: (token) => accepted.has(tokenKey(token)) });
+}
+
+/** A token's bytes as a string (one character per byte), for exact matching in a Set. */
+function tokenKey(token: Uint8Array | string): string {
+  const bytes = typeof token === "string" ? utf8Encode(token) : token;
+  let key = "";
+  for (const byte of bytes) key += String.fromCharCode(byte);
+  return key;
 }

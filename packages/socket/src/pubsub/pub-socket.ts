@@ -5,6 +5,7 @@ import {
   type MsgError,
   type PubSocketStats,
   type Transport,
+  unrefTimer,
 } from "@msg/core";
 import { PUBSUB_FIXED_HEADER_SIZE, PubSubDecoder, type PubSubFrame, parseControlTopic } from "@msg/wire";
 import {
@@ -347,7 +348,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       while (!session.closed && session.writer.queuedBytes > 0 && Date.now() < deadline) {
         await new Promise<void>((resolve) => {
           session.roomWaiters.push(resolve);
-          setTimeout(resolve, deadline - Date.now()).unref();
+          unrefTimer(setTimeout(resolve, deadline - Date.now()));
         });
       }
     }

@@ -1,4 +1,4 @@
-import { nowMicros } from "@msg/core";
+import { atTurnEnd, nowMicros } from "@msg/core";
 
 /** Messages that may share one clock reading within a synchronous burst. */
 const READS_PER_SAMPLE = 32;
@@ -19,8 +19,8 @@ export class PublishClock {
   #uses = READS_PER_SAMPLE;
   #expiryQueued = false;
 
-  /** `read` and `defer` are for tests; they default to the wall clock and `process.nextTick`. */
-  constructor(read: () => number = nowMicros, defer: (callback: () => void) => void = process.nextTick) {
+  /** `read` and `defer` are for tests; they default to the wall clock and the end of the current turn (`process.nextTick` on Node). */
+  constructor(read: () => number = nowMicros, defer: (callback: () => void) => void = atTurnEnd) {
     this.#read = read;
     this.#defer = defer;
   }

@@ -2,6 +2,7 @@ import {
   type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
+  concatBytes,
   createLogger,
   ErrorCode,
   formatHostPort,
@@ -288,7 +289,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     // Subscriptions go first, on every (re)connect: one write for all of them.
     const initial =
       this.#patterns.size > 0
-        ? Buffer.concat([...this.#patterns].map((pattern) => encodeSubscribe(pattern)))
+        ? concatBytes([...this.#patterns].map((pattern) => encodeSubscribe(pattern)))
         : undefined;
     const subscriptions = new SubscriptionWriter(connection, initial);
     upstream.subscriptions = subscriptions;

@@ -1,4 +1,4 @@
-import { ErrorCode, MsgError } from "@msg/core";
+import { ErrorCode, MsgError, utf8Length } from "@msg/core";
 import { hasWildcardToken, TAIL_WILDCARD, tokenize } from "./tokens.js";
 
 /**
@@ -49,7 +49,7 @@ function validateCommon(kind: "topic" | "pattern", text: unknown, maxBytes: numb
     throw invalid(kind, text, "contains an unpaired UTF-16 surrogate, which cannot be encoded as UTF-8");
   }
   if (text.length * MAX_BYTES_PER_CODE_UNIT > maxBytes) {
-    const bytes = Buffer.byteLength(text, "utf8");
+    const bytes = utf8Length(text);
     if (bytes > maxBytes) throw invalid(kind, text, `${bytes} UTF-8 bytes, the limit is ${maxBytes}`);
   }
 }

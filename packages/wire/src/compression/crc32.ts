@@ -1,6 +1,4 @@
-import * as zlib from "node:zlib";
-
-/** CRC-32 (IEEE, as in gzip trailers) in plain JS, for Node versions without zlib.crc32 (before 20.15). */
+/** CRC-32 (IEEE, as in gzip trailers) in plain JS: outside Node, and on Node versions without zlib.crc32 (before 20.15). */
 const TABLE = (() => {
   const table = new Int32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -16,9 +14,3 @@ export function crc32Portable(data: Uint8Array): number {
   for (let i = 0; i < data.length; i++) crc = TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
 }
-
-const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-
-/** CRC-32 of `data`: zlib's native one where Node has it, else {@link crc32Portable}. */
-export const crc32: (data: Uint8Array) => number =
-  typeof native === "function" ? (data) => native(data) : crc32Portable;

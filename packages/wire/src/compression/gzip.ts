@@ -1,10 +1,8 @@
-import { constants as bufferConstants } from "node:buffer";
-import { inflateRawSync } from "node:zlib";
 import { CompressionType, type Compressor } from "@msg/core";
 import { gzipSync } from "fflate";
+import { crc32, inflateRaw } from "#zlib";
 import { readU32LE } from "../bytes.js";
-import { crc32 } from "./crc32.js";
-import { compressionFailed, decompressedTooLarge, decompressionFailed } from "./errors.js";
+import { compressionFailed, decompressionFailed } from "./errors.js";
 
 /** gzip levels 0-9; msg-rs's examples use 6. */
 export const GZIP_DEFAULT_LEVEL = 6;
@@ -39,28 +37,14 @@ const TRAILER_SIZE = 8;
 
 /**
  * Decompresses the first gzip member of `data`, like msg-rs (flate2's GzDecoder): bytes after it are
- * ignored. The deflate body goes through node:zlib with an output cap, so a bomb stops as soon as it
- * passes `limit`; the CRC-32 and length trailer are checked (fflate's gunzipSync checks neither and
- * sizes its output from the untrusted trailer, so it is not used here).
+ * ignored. The deflate body is inflated with an output cap (node:zlib on Node, pako elsewhere: see
+ * `#zlib`), so a bomb stops as soon as it passes `limit`; the CRC-32 and length trailer are checked
+ * here (fflate's gunzipSync checks neither and sizes its output from the untrusted trailer, so it is
+ * not used to decompress).
  */
 export function gunzip(data: Uint8Array, limit: number): Uint8Array {
   const bodyStart = gzipBodyOffset(data);
-  let output: Buffer;
-  let bodyLength: number;
-  try {
-    const result = inflateRawSync(data.subarray(bodyStart), {
-      info: true,
-      // Node requires 1..buffer.constants.MAX_LENGTH; a limit of 0 is enforced by the check below.
-      maxOutputLength: Math.max(1, Math.min(limit, bufferConstants.MAX_LENGTH)),
-    }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    output = result.buffer;
-    bodyLength = result.engine.bytesWritten;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE")
-      throw decompressedTooLarge("gzip", limit);
-    throw decompressionFailed("gzip", error);
-  }
-  if (output.length > limit) throw decompressedTooLarge("gzip", limit, output.length);
+  const { output, bodyLength } = inflateRaw(data.subarray(bodyStart), limit);
   const trailer = bodyStart + bodyLength;
   if (trailer + TRAILER_SIZE > data.length)
     throw decompressionFailed("gzip", "unexpected end of compressed data");

@@ -1,7 +1,7 @@
 import { CompressionType, type Compressor } from "@msg/core";
+import { loadOptionalPackage } from "#native";
 import { readU32LE } from "../bytes.js";
 import { compressionFailed, decompressedTooLarge, decompressionFailed } from "./errors.js";
-import { loadOptionalPackage } from "./native.js";
 
 interface Lz4Api {
   compressSync(data: Uint8Array): Buffer;

@@ -1,6 +1,6 @@
 import { CompressionType, type Compressor } from "@msg/core";
+import { loadOptionalPackage } from "#native";
 import { compressionFailed, decompressedTooLarge, decompressionFailed } from "./errors.js";
-import { loadOptionalPackage } from "./native.js";
 
 interface SnappyApi {
   compressSync(input: Uint8Array): Buffer;

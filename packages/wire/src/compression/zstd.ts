@@ -1,7 +1,7 @@
 import { CompressionType, type Compressor } from "@msg/core";
+import { loadOptionalPackage } from "#native";
 import { readU32LE, TWO_POW_32 } from "../bytes.js";
 import { compressionFailed, decompressedTooLarge, decompressionFailed } from "./errors.js";
-import { loadOptionalPackage } from "./native.js";
 
 const FRAME_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC = 0x184d2a50; // low 4 bits free

@@ -1,8 +1,13 @@
 import { connect, createServer, type ListenOptions, type Server, type Socket } from "node:net";
-import type { Connection } from "./connection.js";
-import { ErrorCode, MsgError, toMsgError } from "./errors.js";
-import { createLogger } from "./logger.js";
-import type { Listener, PendingConnection, TransportControl } from "./transport.js";
+import type { Connection } from "../connection.js";
+import { ErrorCode, MsgError, toMsgError } from "../errors.js";
+import { createLogger } from "../logger.js";
+import {
+  type Listener,
+  type PendingConnection,
+  type TransportControl,
+  unsupportedControl,
+} from "../transport.js";
 
 /**
  * The accept and connect machinery shared by the transports built on `node:net` (TCP, TLS, unix
@@ -273,12 +278,4 @@ function abortedError(options: NetConnectOptions, signal: AbortSignal | undefine
   return new MsgError(ErrorCode.Aborted, `${options.transport}: connect to ${options.address} aborted`, {
     cause: signal?.reason,
   });
-}
-
-/** The error every listener returns for a control message it does not know. */
-export function unsupportedControl(transport: string, message: TransportControl): MsgError {
-  return new MsgError(
-    ErrorCode.UnsupportedControl,
-    `${transport}: unsupported control message "${String(message.type)}"`,
-  );
 }

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
-import type { Connection, ConnectionHandler, ConnectionStats } from "./connection.js";
-import { InboundDelivery } from "./inbound-delivery.js";
+import type { Connection, ConnectionHandler, ConnectionStats } from "../connection.js";
+import { InboundDelivery } from "../inbound-delivery.js";
 
 /** What a transport tells {@link StreamConnection} about the stream it wraps. */
 export interface StreamConnectionInfo {
