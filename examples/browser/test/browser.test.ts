@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { MsgError } from "@msg/core";
 import { withTimeout } from "@msg/core/testing";
 import { PubSocket, RepSocket, type RepSocketOptions } from "@msg/socket";
-import { WsTransport } from "@msg/transport-ws";
+import { WsTransport, type WsTransportOptions } from "@msg/transport-ws";
 import { createCompressor } from "@msg/wire";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,8 +24,8 @@ let pageServer: PageServer;
 const servers: { close(): Promise<void> }[] = [];
 
 /** A Node Rep on `address` answering each request with its payload reversed. */
-async function startRep(address: string, options: RepSocketOptions = {}, allowedOrigins?: string[]) {
-  const rep = new RepSocket(new WsTransport({ allowedOrigins }), options);
+async function startRep(address: string, options: RepSocketOptions = {}, transport: WsTransportOptions = {}) {
+  const rep = new RepSocket(new WsTransport(transport), options);
   const bound = await rep.bind(address);
   const serving = (async () => {
     for await (const request of rep) request.respond(Uint8Array.from(request.payload).reverse());
@@ -116,6 +116,17 @@ describe("msg in headless Chromium, against Node over WebSocket", () => {
       Array.from({ length: 20 }, (_, i) => ok(call("request", req, 1000 + i, 100 + i))),
     );
     expect(concurrent.every((outcome) => outcome.intact)).toBe(true);
+  });
+
+  it("frames spanning many WebSocket messages (maxPayload 1 KiB both ways) arrive intact", async () => {
+    const { address } = await startRep("ws://127.0.0.1:0/small", {}, { maxPayload: 1024 });
+    const req = await ok(call("req", address, { maxPayload: 1024 }));
+    for (const [size, seed] of [
+      [1000, 12],
+      [70_000, 13],
+    ] as const) {
+      expect(await ok(call("request", req, size, seed))).toMatchObject({ intact: true, size });
+    }
   });
 
   it("Pub/Sub: wildcard subscriptions receive exactly their topics, in order", async () => {
@@ -222,8 +233,16 @@ describe("msg in headless Chromium, against Node over WebSocket", () => {
 
   it("Origin checking applies to the page: refused unless the server allows the page's origin", async () => {
     const pageOrigin = new URL(pageServer.url).origin;
-    const { address: allowing } = await startRep("ws://127.0.0.1:0/allowed", {}, [pageOrigin]);
-    const { address: refusing } = await startRep("ws://127.0.0.1:0/refused", {}, ["https://app.example"]);
+    const { address: allowing } = await startRep(
+      "ws://127.0.0.1:0/allowed",
+      {},
+      { allowedOrigins: [pageOrigin] },
+    );
+    const { address: refusing } = await startRep(
+      "ws://127.0.0.1:0/refused",
+      {},
+      { allowedOrigins: ["https://app.example"] },
+    );
     expect(await ok(call("open", allowing))).toBe(allowing);
     // The browser does not tell the page about the 403: all it learns is that the socket did not open.
     const refused = await failure(call("open", refusing));

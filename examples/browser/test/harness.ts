@@ -73,10 +73,10 @@ const harness = {
   /** A ReqSocket connected to `address` (connect resolves once the connection and its hook are done). */
   req(
     address: string,
-    options: { authToken?: string; gzip?: boolean; timeout?: number } = {},
+    options: { authToken?: string; gzip?: boolean; timeout?: number; maxPayload?: number } = {},
   ): Promise<Result<number>> {
     return attempt(`req ${address}`, async () => {
-      const req = new ReqSocket(new WsTransport(), {
+      const req = new ReqSocket(new WsTransport({ maxPayload: options.maxPayload }), {
         timeout: options.timeout ?? 5000,
         reconnectInitialDelay: 50,
         ...(options.authToken !== undefined ? { authToken: options.authToken } : {}),
