@@ -25,7 +25,7 @@ export interface BindTcpParams {
   /** Makes the Connection from an accepted, tuned socket (TCP: wrap; TLS: handshake, then wrap). */
   upgrade: (socket: Socket, remoteAddress: string) => Promise<Connection>;
   control?: (message: TransportControl) => Promise<void>;
-  /** Resolves the host to the addresses to try, in order. Default: `resolveHost` from @msg/core. */
+  /** Resolves the host to the addresses to try, in order. Default: `resolveHost` from @msg/core/node. */
   lookup?: (host: string) => Promise<string[]>;
 }
 

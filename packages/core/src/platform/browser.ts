@@ -14,6 +14,8 @@ export function concatBytes(
   chunks: readonly Uint8Array[],
   total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0),
 ): Uint8Array {
+  // As Buffer.concat: no chunks give an empty array whatever `total` says.
+  if (chunks.length === 0) return new Uint8Array(0);
   const out = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

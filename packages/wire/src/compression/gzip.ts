@@ -27,6 +27,14 @@ export class GzipCompressor implements Compressor {
   }
 }
 
+/** What `inflateRaw` of `#zlib` (zlib-node.ts on Node, zlib-web.ts elsewhere) returns. */
+export interface RawInflate {
+  /** The inflated bytes. */
+  output: Uint8Array;
+  /** Bytes of the input the deflate stream took; the gzip trailer starts there. */
+  bodyLength: number;
+}
+
 // RFC 1952 header flags.
 const FHCRC = 0x02;
 const FEXTRA = 0x04;

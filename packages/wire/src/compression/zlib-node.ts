@@ -2,7 +2,7 @@ import { constants as bufferConstants } from "node:buffer";
 import * as zlib from "node:zlib";
 import { crc32Portable } from "./crc32.js";
 import { decompressedTooLarge, decompressionFailed } from "./errors.js";
-import type { RawInflate } from "./zlib-web.js";
+import type { RawInflate } from "./gzip.js";
 
 /*
  * gzip's primitives on Node (`#zlib` under the `node` condition; zlib-web.ts elsewhere): node:zlib's

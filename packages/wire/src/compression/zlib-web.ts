@@ -10,6 +10,7 @@ import {
 } from "pako";
 import { crc32Portable } from "./crc32.js";
 import { decompressedTooLarge, decompressionFailed } from "./errors.js";
+import type { RawInflate } from "./gzip.js";
 
 /*
  * gzip's primitives outside Node (`#zlib` without the `node` condition; zlib-node.ts on Node): pako's
@@ -17,14 +18,6 @@ import { decompressedTooLarge, decompressionFailed } from "./errors.js";
  * the end of the deflate stream is known (where the gzip trailer starts). fflate, which compresses,
  * reports neither.
  */
-
-/** What {@link inflateRaw} returns. */
-export interface RawInflate {
-  /** The inflated bytes. */
-  output: Uint8Array;
-  /** Bytes of the input the deflate stream took; the gzip trailer starts there. */
-  bodyLength: number;
-}
 
 /** Raw deflate: no zlib or gzip wrapper (the gzip header and trailer are read by gzip.ts). */
 const RAW_WINDOW_BITS = -15;
