@@ -5,7 +5,9 @@
  * --size S --inflight K --json` reports `roundTripsPerSec` in its `done` line. TCP and QUIC alternate, case
  * by case, so each ratio compares runs made seconds apart.
  *
- *   pnpm --filter @msg/msg build && node benchmarks/quic-cli.mjs [--runs 3] [--json FILE]
+ *   pnpm --filter @msg/msg build && node benchmarks/quic-cli.mjs [--runs 3] [--quick] [--json FILE]
+ *
+ * `--quick`: one run, a quarter of the requests (a smoke test of the script, not a measurement).
  *
  * Cases: sequential 100 B requests (goal: QUIC ≥ 0.25× TCP) and 64 KiB requests with 16 in flight
  * (goal: ≥ 0.03×). Each `req` process includes connecting (the first request waits for the handshake).
@@ -18,13 +20,18 @@ import { parseArgs } from "node:util";
 import { markdownTable } from "./lib/table.mjs";
 
 const { values: args } = parseArgs({
-  options: { runs: { type: "string", default: "3" }, json: { type: "string" } },
+  options: {
+    runs: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+  },
 });
-const RUNS = Number(args.runs);
+const RUNS = args.quick ? 1 : Number(args.runs);
+const SCALE = args.quick ? 0.25 : 1;
 const CLI = fileURLToPath(new URL("../packages/msg/bin/msg.js", import.meta.url));
 const CASES = [
-  { name: "sequential 100 B", size: 100, inflight: 1, count: 10_000, goal: 0.25 },
-  { name: "64 KiB, 16 in flight", size: 65_536, inflight: 16, count: 2_000, goal: 0.03 },
+  { name: "sequential 100 B", size: 100, inflight: 1, count: 10_000 * SCALE, goal: 0.25 },
+  { name: "64 KiB, 16 in flight", size: 65_536, inflight: 16, count: 2_000 * SCALE, goal: 0.03 },
 ];
 const TRANSPORTS = ["tcp", "quic"];
 const RUN_TIMEOUT_MS = 180_000;
