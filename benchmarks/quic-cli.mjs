@@ -123,6 +123,6 @@ const table = markdownTable(
   ["l", "l", "l", "l", "l"],
 );
 process.stdout.write(
-  `## QUIC vs TCP through the msg CLI\n\n${table}\n\n${RUNS} runs, TCP and QUIC alternating.\n`,
+  `## QUIC vs TCP through the msg CLI\n\n${table}\n\n${RUNS === 1 ? "one run" : `${RUNS} runs`}, TCP and QUIC alternating.\n`,
 );
 if (args.json) writeFileSync(args.json, `${JSON.stringify(results, null, 2)}\n`);
