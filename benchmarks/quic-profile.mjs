@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 /**
  * Where a round trip's time goes, per side: `msg rep` and `msg req` (two processes, loopback) run N
- * sequential requests twice, once under `node --cpu-prof` (both profiles summarised: idle, GC, self time
- * by module and the hottest functions) and once with lib/count-calls.mjs preloaded (datagrams each way,
- * native quiche calls, timers, promises, AbortControllers, stack traces, WHATWG stream chunks, each per
- * round trip). `--floor` does the same for quic-floor.mjs's native-binding client and server instead.
+ * sequential requests: once under `node --cpu-prof` (both profiles summarised: idle, GC, self time by
+ * module and the hottest functions); once with lib/count-calls.mjs preloaded (datagrams each way, native
+ * quiche calls, timers, promises, AbortControllers, stack traces, WHATWG stream chunks, each per round
+ * trip); then N/10 and N times with lib/cpu-usage.mjs (CPU time and context switches per round trip,
+ * start-up cancelled out). `--floor` does the same for quic-floor.mjs's native-binding client and server.
+ *
+ * A profile's "busy" time is every sample outside the event loop's wait: it includes time a process
+ * spent descheduled inside a system call (on a loaded 2-core machine, mostly in `doSend`, right after
+ * waking the peer). The CPU-time rows are the process's own CPU.
  *
  *   node benchmarks/quic-profile.mjs [--transport quic|tcp] [--count 5000] [--size 100] [--inflight 1]
  *   node benchmarks/quic-profile.mjs --floor
@@ -34,6 +39,7 @@ const { values: args } = parseArgs({
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.join(HERE, "../packages/msg/bin/msg.js");
 const COUNTER = path.join(HERE, "lib/count-calls.mjs");
+const CPU_USAGE = path.join(HERE, "lib/cpu-usage.mjs");
 const COUNT = Number(args.count);
 const TIMEOUT_MS = 300_000;
 const PROFILE_INTERVAL_US = 100;
@@ -50,17 +56,21 @@ function nodeFlags(mode, role) {
       `--cpu-prof-interval=${PROFILE_INTERVAL_US}`,
     ];
   }
-  return ["--import", COUNTER];
+  return ["--import", mode === "count" ? COUNTER : CPU_USAGE];
 }
 
-function env(mode, role) {
-  return mode === "count"
-    ? { ...process.env, COUNT_CALLS_OUT: path.join(work, "counts.jsonl"), COUNT_CALLS_ROLE: role }
-    : process.env;
+function env(mode, role, count) {
+  if (mode === "count") {
+    return { ...process.env, COUNT_CALLS_OUT: path.join(work, "counts.jsonl"), COUNT_CALLS_ROLE: role };
+  }
+  if (mode === "cpu") {
+    return { ...process.env, CPU_USAGE_OUT: path.join(work, `cpu-${count}.jsonl`), CPU_USAGE_ROLE: role };
+  }
+  return process.env;
 }
 
 /** Runs `msg rep --count N` and `msg req --count N`; resolves once both exited. */
-async function runCli(mode) {
+async function runCli(mode, count = COUNT) {
   const transport = ["--transport", args.transport];
   const rep = spawn(
     process.execPath,
@@ -72,10 +82,10 @@ async function runCli(mode) {
       "127.0.0.1:0",
       ...transport,
       "--count",
-      String(COUNT),
+      String(count),
       "--json",
     ],
-    { stdio: ["ignore", "pipe", "inherit"], env: env(mode, "server") },
+    { stdio: ["ignore", "pipe", "inherit"], env: env(mode, "server", count) },
   );
   const repExit = exited(rep);
   const { address } = await jsonEvent(rep, "ready");
@@ -89,14 +99,14 @@ async function runCli(mode) {
       address,
       ...transport,
       "--count",
-      String(COUNT),
+      String(count),
       "--size",
       args.size,
       "--inflight",
       args.inflight,
       "--json",
     ],
-    { stdio: ["ignore", "pipe", "inherit"], env: env(mode, "client") },
+    { stdio: ["ignore", "pipe", "inherit"], env: env(mode, "client", count) },
   );
   const done = await jsonEvent(req, "done");
   await Promise.all([exited(req), repExit]);
@@ -107,11 +117,11 @@ async function runCli(mode) {
 let floorPid;
 
 /** Runs quic-floor.mjs --round-trips N (its server is a child of its client; both get the flags). */
-async function runFloor(mode) {
-  const script = [path.join(HERE, "quic-floor.mjs"), "--round-trips", String(COUNT)];
+async function runFloor(mode, count = COUNT) {
+  const script = [path.join(HERE, "quic-floor.mjs"), "--round-trips", String(count)];
   const child = spawn(process.execPath, [...nodeFlags(mode, "floor"), ...script], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: env(mode, "floor"),
+    env: env(mode, "floor", count),
   });
   floorPid = child.pid;
   let output = "";
@@ -215,6 +225,35 @@ function summariseCounts() {
     .join("\n");
 }
 
+/**
+ * CPU time per round trip on each side, without profiler or hooks: N and N/10 round trips, each process's
+ * CPU time (user + system) and context switches read at exit; the difference over 0.9 N round trips.
+ */
+async function cpuPerRoundTrip() {
+  const small = Math.max(1, Math.round(COUNT / 10));
+  const results = {};
+  for (const count of [small, COUNT]) {
+    const done = await run("cpu", count);
+    results[count] = {
+      done,
+      lines: readFileSync(path.join(work, `cpu-${count}.jsonl`), "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line)),
+    };
+  }
+  // The floor's two processes share a role: the server is the one started with --serve.
+  const side = ({ role, argv }) =>
+    role === "floor" ? (argv.includes("--serve") ? "server" : "client") : role;
+  const rounds = COUNT - small;
+  const rows = results[COUNT].lines.map((large) => {
+    const base = results[small].lines.find((line) => side(line) === side(large));
+    const per = (key) => (large[key] - base[key]) / rounds;
+    return `  ${side(large).padEnd(6)}  ${(per("userUs") + per("systemUs")).toFixed(1).padStart(6)} µs CPU (user ${per("userUs").toFixed(1)}, system ${per("systemUs").toFixed(1)}), ${per("voluntarySwitches").toFixed(2)} voluntary and ${per("involuntarySwitches").toFixed(2)} involuntary context switches`;
+  });
+  return `CPU per round trip (runs of ${small} and ${COUNT}; the difference over ${rounds} round trips): ${JSON.stringify(results[COUNT].done)}\n${rows.join("\n")}`;
+}
+
 const run = args.floor ? runFloor : runCli;
 const what = args.floor
   ? `quic-floor.mjs --round-trips ${COUNT}`
@@ -229,5 +268,6 @@ for (const role of roles) {
   }
 }
 process.stdout.write(`\ncounted run: ${JSON.stringify(await run("count"))}\n\n${summariseCounts()}\n`);
+process.stdout.write(`\n${await cpuPerRoundTrip()}\n`);
 if (args.keep) process.stdout.write(`\nprofiles kept in ${work}\n`);
 else rmSync(work, { recursive: true, force: true });
