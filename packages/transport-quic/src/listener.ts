@@ -7,13 +7,13 @@ import {
   type PendingConnection,
   type TransportControl,
 } from "@msg/core";
+import { listenEngine } from "./engine/endpoint.js";
 import {
   CloseCode,
-  listenQuic,
   type QuicServerEndpoint,
   type ServerEndpointOptions,
   type ServerSession,
-} from "./library/index.js";
+} from "./library/types.js";
 import type { Pem } from "./options.js";
 import { type PendingOutcome, type PendingSettings, QuicPendingConnection } from "./pending.js";
 
@@ -81,7 +81,7 @@ export class QuicListener implements Listener {
     onIncoming: (pending: PendingConnection) => void,
   ): Promise<QuicListener> {
     const listener = new QuicListener(onIncoming, settings);
-    listener.#endpoint = await listenQuic(endpointOptions, (session) => listener.#offer(session));
+    listener.#endpoint = await listenEngine(endpointOptions, (session) => listener.#offer(session));
     return listener;
   }
 

@@ -67,7 +67,7 @@ export interface QuicTransportOptions {
    */
   idleTimeout?: number;
   /**
-   * Largest UDP payload sent, in bytes (msg-rs: `initial_mtu` 1460). The library does no path MTU
+   * Largest UDP payload sent, in bytes (msg-rs: `initial_mtu` 1460). quiche does no path MTU
    * discovery, so this is also the maximum; lower it (down to 1200) on paths with a smaller MTU, e.g.
    * IPv6 over a 1500-byte link needs at most 1452. Default 1460.
    */
