@@ -19,9 +19,10 @@ const DELIVERY_POLL_MS = 5;
 
 /**
  * One QUIC connection driven over quiche's native `Connection`: every received datagram goes to
- * `conn.recv`; once per event-loop turn (on `setImmediate`) the stream is read and written and
- * `conn.send` drained into the UDP socket, so an answer written in that turn carries the ACK; one Node
- * timer follows quiche's `timeout()`. It knows nothing of UDP sockets or routing (see endpoint.ts).
+ * `conn.recv`; on the next `setImmediate` the stream is read, and on the one after it is written and
+ * `conn.send` drained into the UDP socket, so an answer the application wrote in between carries the
+ * ACK; one Node timer follows quiche's `timeout()`. It knows nothing of UDP sockets or routing (see
+ * endpoint.ts).
  */
 export class EngineSession implements StreamCarrier {
   readonly conn: NativeConnection;
@@ -36,7 +37,8 @@ export class EngineSession implements StreamCarrier {
   readonly #recvInfo: { from: HostPort; to: HostPort };
   readonly #settings: EngineSessionSettings;
   readonly #out = Buffer.allocUnsafe(SEND_BUFFER_SIZE);
-  #queued = false;
+  #readQueued = false;
+  #sendQueued = false;
   #timer: NodeJS.Timeout | undefined;
   #timerDeadline = Number.POSITIVE_INFINITY;
   #keepAlive: NodeJS.Timeout | undefined;
@@ -95,9 +97,15 @@ export class EngineSession implements StreamCarrier {
   }
 
   schedule(): void {
-    if (this.#queued || this.#released) return;
-    this.#queued = true;
-    setImmediate(this.#pass);
+    if (this.#readQueued || this.#released) return;
+    this.#readQueued = true;
+    setImmediate(this.#readPass);
+  }
+
+  scheduleSend(): void {
+    if (this.#sendQueued || this.#released) return;
+    this.#sendQueued = true;
+    setImmediate(this.#sendPass);
   }
 
   /** Runs a pass now (sends the client's first flight at once). */
@@ -181,24 +189,45 @@ export class EngineSession implements StreamCarrier {
   /** Runs on each pass once established, before the stream is read and written (the server's hook). */
   protected beforeStreamIO(): void {}
 
-  readonly #pass = (): void => {
-    this.#queued = false;
-    this.#process();
+  /**
+   * Reads, then leaves the sending to a pass on the next event-loop turn: by then the application has
+   * answered what it read (its answer may wait for a `process.nextTick` or a promise), so the answer
+   * leaves in the same datagram as the ACK instead of a datagram of its own after an ACK-only one.
+   */
+  readonly #readPass = (): void => {
+    this.#readQueued = false;
+    if (this.#released) return;
+    this.#read();
+    this.scheduleSend();
   };
 
+  readonly #sendPass = (): void => {
+    this.#sendQueued = false;
+    // A datagram arrived since this pass was queued: sending now would send its ACK alone. Its read
+    // pass comes next in this turn and queues the send again.
+    if (this.#released || this.#readQueued) return;
+    this.#write();
+  };
+
+  /** Both halves at once: after a timer, a close, or to send the client's first flight. */
   #process(): void {
     if (this.#released) return;
+    this.#read();
+    this.#write();
+  }
+
+  #read(): void {
     if (!this.#established && this.conn.isEstablished()) {
       this.#established = true;
       this.#startKeepAlive();
       for (const listener of this.#establishedListeners.splice(0)) listener();
     }
     if (this.#established) this.beforeStreamIO();
-    const stream = this.stream;
-    if (stream) {
-      stream.pull();
-      stream.pushWrites();
-    }
+    this.stream?.pull();
+  }
+
+  #write(): void {
+    this.stream?.pushWrites();
     this.#flush();
     this.#checkClosed();
   }

@@ -11,8 +11,10 @@ import {
 /** What a stream needs from the connection that carries it. */
 export interface StreamCarrier {
   readonly conn: NativeConnection;
-  /** Asks for a pass over the connection (read, write, send) on the next event-loop turn. */
+  /** Asks for a pass that reads the stream (then writes and sends, a turn later). */
   schedule(): void;
+  /** Asks for a pass that writes the stream and sends. */
+  scheduleSend(): void;
 }
 
 export interface QuicStreamOptions {
@@ -143,7 +145,7 @@ export class QuicStreamDuplex extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#pending = { chunk, callback };
     this.pushWrites();
-    this.#carrier.schedule();
+    this.#carrier.scheduleSend();
   }
 
   override _writev(
@@ -157,7 +159,7 @@ export class QuicStreamDuplex extends Duplex {
   override _final(callback: (error?: Error | null) => void): void {
     this.#finalCallback = callback;
     this.pushWrites();
-    this.#carrier.schedule();
+    this.#carrier.scheduleSend();
   }
 
   /** Ends the read side (the peer's FIN was read before this duplex existed). */
