@@ -29,6 +29,11 @@ export interface QuicListenerStats {
   accepted: number;
   /** Refused at once because `maxPendingConnections` were already waiting. */
   refusedFull: number;
+  /**
+   * Initial packets of new connections dropped unanswered because `maxPendingConnections` handshakes
+   * were already in progress (such a client retransmits, or fails after its `handshakeTimeout`).
+   */
+  refusedHandshakes: number;
   /** Closed because no stream (or no `accept()`) came within `firstStreamTimeout`. */
   timedOut: number;
   /** Refused by `reject()`. */
@@ -60,7 +65,7 @@ export class QuicListener implements Listener {
   readonly #accepted = new Set<ServerSession>();
   #closed = false;
   #released: Promise<void> | undefined;
-  readonly #counts: Omit<QuicListenerStats, "pending" | "open"> = {
+  readonly #counts: Omit<QuicListenerStats, "pending" | "open" | "refusedHandshakes"> = {
     accepted: 0,
     refusedFull: 0,
     timedOut: 0,
@@ -92,7 +97,12 @@ export class QuicListener implements Listener {
 
   /** Counters of pending, open, accepted and refused connections since bind. */
   stats(): QuicListenerStats {
-    return { pending: this.#pending.size, open: this.#accepted.size, ...this.#counts };
+    return {
+      pending: this.#pending.size,
+      open: this.#accepted.size,
+      refusedHandshakes: this.#requireEndpoint().droppedHandshakes,
+      ...this.#counts,
+    };
   }
 
   async control(message: TransportControl): Promise<void> {

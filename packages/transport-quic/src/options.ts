@@ -28,7 +28,9 @@ export interface QuicTransportOptions {
   /**
    * How many handshaken connections may wait for their first stream (or for `accept()`) at once. Beyond
    * that new connections are closed at once and counted in `stats().refusedFull`. Each waiting
-   * connection may hold up to its stream's flow-control window (1 MiB) of early data. Default 256.
+   * connection may hold up to its stream's flow-control window (1 MiB) of early data. Also bounds the
+   * handshakes in progress at once: a new connection's Initial packet beyond that is dropped unanswered
+   * and counted in `stats().refusedHandshakes`. Default 256.
    */
   maxPendingConnections?: number;
 

@@ -45,7 +45,7 @@ export class QuicTransport implements Transport {
     for (const candidate of hosts) {
       try {
         return await QuicListener.open(
-          { ...options, ...identity, host: candidate, port },
+          { ...options, ...identity, host: candidate, port, maxHandshakes: options.maxPendingConnections },
           options,
           onIncoming,
         );

@@ -218,6 +218,9 @@ class EngineServer implements QuicServerEndpoint {
   readonly #sessions = new Set<ServerEngineSession>();
   #config: NativeConfig;
   #accepting = true;
+  /** Connections accepted whose handshake is still in progress (bounded by `maxHandshakes`). */
+  #handshaking = 0;
+  #droppedHandshakes = 0;
   #closing: Promise<void> | undefined;
 
   constructor(
@@ -236,6 +239,10 @@ class EngineServer implements QuicServerEndpoint {
     this.port = address.port;
     this.#config = this.#newConfig(options.cert, options.key);
     socket.on("message", (datagram, remote) => this.#receive(datagram, remote));
+  }
+
+  get droppedHandshakes(): number {
+    return this.#droppedHandshakes;
   }
 
   stopAccepting(): void {
@@ -292,6 +299,10 @@ class EngineServer implements QuicServerEndpoint {
     }
     // A client's first datagram is padded to 1200 bytes; anything shorter is not a real Initial.
     if (datagram.byteLength < quiche.MIN_CLIENT_INITIAL_LEN) return;
+    if (this.#handshaking >= this.#options.maxHandshakes) {
+      this.#droppedHandshakes++;
+      return;
+    }
     this.#accept(datagram, header.dcid, peer);
   }
 
@@ -313,15 +324,23 @@ class EngineServer implements QuicServerEndpoint {
     const keys = [routeKey(scid), routeKey(clientDcid)];
     for (const key of keys) this.#routes.set(key, session);
     this.#sessions.add(session);
+    this.#handshaking++;
+    let handshaking = true;
+    const handshakeDone = () => {
+      if (!handshaking) return;
+      handshaking = false;
+      this.#handshaking--;
+      clearTimeout(handshakeTimer);
+    };
     const handshakeTimer = setTimeout(() => {
       if (!session.established) session.dispose();
     }, this.#options.handshakeTimeout);
     session.onEstablished(() => {
-      clearTimeout(handshakeTimer);
+      handshakeDone();
       this.#onSession(session);
     });
     void session.released.then(() => {
-      clearTimeout(handshakeTimer);
+      handshakeDone();
       for (const key of keys) this.#routes.delete(key);
       this.#sessions.delete(session);
     });

@@ -78,12 +78,16 @@ export interface ServerEndpointOptions extends QuicSessionSettings {
   cert: Pem;
   key: Pem;
   handshakeTimeout: number;
+  /** Connections in their handshake at once; an Initial packet beyond that is dropped and counted. */
+  maxHandshakes: number;
 }
 
 /** A bound UDP socket answering QUIC handshakes. */
 export interface QuicServerEndpoint {
   readonly host: string;
   readonly port: number;
+  /** Initial packets dropped because `maxHandshakes` handshakes were already in progress. */
+  readonly droppedHandshakes: number;
   /** Stops answering new handshakes; established connections carry on. */
   stopAccepting(): void;
   /** Certificate and key for handshakes from now on; established connections keep theirs. */
