@@ -49,17 +49,15 @@ function sender(socket: dgram.Socket) {
 // ---------------------------------------------------------------------------------------------------
 // Client
 
-/** A client's session: its own UDP socket, closed once the connection is released. */
-export type ClientEngineSession = EngineSession;
-
 /**
- * Opens a QUIC connection and completes its handshake. Rejects with a MsgError `connect_failed` (nothing
- * answered within `handshakeTimeout`), `handshake_failed` (TLS or ALPN refused) or `aborted`.
+ * Opens a QUIC connection on a UDP socket of its own (closed once the connection is released) and
+ * completes its handshake. Rejects with a MsgError `connect_failed` (nothing answered within
+ * `handshakeTimeout`, or no local socket), `handshake_failed` (TLS or ALPN refused) or `aborted`.
  */
 export async function connectEngine(
   options: ClientOptions & EngineSessionSettings,
   signal?: AbortSignal,
-): Promise<ClientEngineSession> {
+): Promise<EngineSession> {
   const { native } = await loadQuicLibrary();
   const quiche = native.quiche;
   const target = formatHostPort(options.host, options.port);
@@ -71,7 +69,18 @@ export async function connectEngine(
     verifyPeer: options.verifyPeer,
     ca: options.ca,
   });
-  const socket = await openUdpSocket(options.localHost, 0, options.udpBufferSize);
+  let socket: dgram.Socket;
+  try {
+    socket = await openUdpSocket(options.localHost, 0, options.udpBufferSize);
+  } catch (error) {
+    throw new MsgError(
+      ErrorCode.ConnectFailed,
+      `QUIC connect to ${target}: no local UDP socket (${describe(error)})`,
+      {
+        cause: error,
+      },
+    );
+  }
   const local = { host: options.localHost, port: socket.address().port };
   const peer = { host: options.host, port: options.port };
   let session: EngineSession;
@@ -115,7 +124,9 @@ export async function connectEngine(
         fail(new MsgError(ErrorCode.Aborted, `connect to ${target} aborted`, { cause: signal?.reason }));
       signal?.addEventListener("abort", onAbort, { once: true });
       session.onEstablished(resolve);
-      session.onClose(() => reject(handshakeError(session, target)));
+      session.onClose(() => {
+        if (!session.established) reject(handshakeError(session, target));
+      });
       session.flushNow();
     });
   } finally {
