@@ -20,14 +20,13 @@
  * The TCP side does the same over `node:net` (NODELAY, no framing: fixed sizes).
  * Counted on the client per round trip: UDP datagrams each way, native calls, timers armed.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import dgram from "node:dgram";
 import { writeFileSync } from "node:fs";
 import net from "node:net";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { generateLocalhostCertificate, loadQuicLibrary } from "@msg/transport-quic/internal";
+import { bounded, serveSelf } from "./lib/serve-self.mjs";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
 
@@ -53,7 +52,6 @@ const UDP_BUFFER = 4 << 20;
 const IDLE_TIMEOUT_MS = 30_000;
 /** First byte of a connection: what the server does with it. */
 const MODE = { throughput: 0x54 /* T */, echo: 0x45 /* E */ };
-const CALL_TIMEOUT_MS = 120_000;
 
 const { quiche } = (await loadQuicLibrary()).native;
 
@@ -315,61 +313,80 @@ async function quicClient(port) {
 // Client measurements over the native connection.
 
 /**
- * Sequential round trips: a warm-up, then `SETTINGS.roundTripMs` measured; or, given `limit`, exactly
- * `limit` round trips measured from the first (for profiling: quic-profile.mjs --floor).
+ * Counts echoes of sequential round trips: a warm-up, then `SETTINGS.roundTripMs` measured; or, given
+ * `limit`, exactly `limit` round trips measured from the first. `echoed(bytes)` is called with each
+ * chunk of echo that arrived; it calls `send()` for each completed round trip while the measurement goes
+ * on, and `done({ rate, seconds, count })` once, at the end. `onMeasureStart` runs when measuring starts.
  */
+function roundTripClock({ limit, send, done, onMeasureStart = () => {} }) {
+  let got = 0;
+  let count = 0;
+  let phase = limit === undefined ? "warmup" : "measure";
+  let started = performance.now();
+  let finished = false;
+  return (bytes) => {
+    got += bytes;
+    while (got >= MESSAGE_SIZE && !finished) {
+      got -= MESSAGE_SIZE;
+      count++;
+      const now = performance.now();
+      if (phase === "warmup" && now - started >= SETTINGS.warmupMs) {
+        phase = "measure";
+        started = now;
+        count = 0;
+        onMeasureStart();
+      } else if (
+        phase === "measure" &&
+        (limit === undefined ? now - started >= SETTINGS.roundTripMs : count >= limit)
+      ) {
+        finished = true;
+        done({ rate: count / ((now - started) / 1000), count });
+        return;
+      }
+      send();
+    }
+  };
+}
+
+/** Sequential QUIC round trips (see roundTripClock), with counts per round trip. */
 async function quicRoundTrips(port, limit) {
   const client = await quicClient(port);
   const { endpoint } = client;
   const message = randomBytes(MESSAGE_SIZE);
   const buffer = Buffer.allocUnsafe(WRITE_SIZE);
-  let got = 0;
-  let count = 0;
-  let phase = limit === undefined ? "warmup" : "measure";
-  let started = 0;
   let before = { ...counts };
   const done = new Promise((resolve) => {
     const send = () => {
       endpoint.write(message);
       endpoint.queueFlush();
     };
+    const echoed = roundTripClock({
+      limit,
+      send,
+      onMeasureStart: () => {
+        before = { ...counts };
+      },
+      done: ({ rate, count }) => {
+        const per = (key) => (counts[key] - before[key]) / count;
+        resolve({
+          rate,
+          perRoundTrip: {
+            datagramsOut: per("datagramsOut"),
+            datagramsIn: per("datagramsIn"),
+            nativeCalls: per("nativeCalls"),
+            timers: per("timers"),
+          },
+        });
+      },
+    });
     endpoint.onReadable = () => {
       for (;;) {
         const result = endpoint.read(buffer);
         if (result === null) break;
-        got += result[0];
-      }
-      while (got >= MESSAGE_SIZE) {
-        got -= MESSAGE_SIZE;
-        count++;
-        const now = performance.now();
-        if (phase === "warmup" && now - started >= SETTINGS.warmupMs) {
-          phase = "measure";
-          started = now;
-          count = 0;
-          before = { ...counts };
-        } else if (
-          phase === "measure" &&
-          (limit === undefined ? now - started >= SETTINGS.roundTripMs : count >= limit)
-        ) {
-          const seconds = (now - started) / 1000;
-          const per = (key) => (counts[key] - before[key]) / count;
-          resolve({
-            rate: count / seconds,
-            perRoundTrip: {
-              datagramsOut: per("datagramsOut"),
-              datagramsIn: per("datagramsIn"),
-              nativeCalls: per("nativeCalls"),
-              timers: per("timers"),
-            },
-          });
-          return;
-        }
-        send();
+        echoed(result[0]);
       }
     };
     endpoint.write(Buffer.from([MODE.echo]));
-    started = performance.now();
     send();
   });
   try {
@@ -445,28 +462,12 @@ function tcpConnect(port) {
 async function tcpRoundTrips(port) {
   const socket = await tcpConnect(port);
   const message = randomBytes(MESSAGE_SIZE);
-  let got = 0;
-  let count = 0;
-  let phase = "warmup";
-  let started = performance.now();
   const rate = await new Promise((resolve) => {
-    socket.on("data", (data) => {
-      got += data.length;
-      while (got >= MESSAGE_SIZE) {
-        got -= MESSAGE_SIZE;
-        count++;
-        const now = performance.now();
-        if (phase === "warmup" && now - started >= SETTINGS.warmupMs) {
-          phase = "measure";
-          started = now;
-          count = 0;
-        } else if (phase === "measure" && now - started >= SETTINGS.roundTripMs) {
-          resolve(count / ((now - started) / 1000));
-          return;
-        }
-        socket.write(message);
-      }
+    const echoed = roundTripClock({
+      send: () => socket.write(message),
+      done: ({ rate }) => resolve(rate),
     });
+    socket.on("data", (data) => echoed(data.length));
     socket.write(Buffer.from([MODE.echo]));
     socket.write(message);
   });
@@ -502,7 +503,7 @@ async function main() {
   const results = {};
   for (const side of Object.keys(SIDES)) {
     process.stderr.write(`[quic-floor] ${side}: starting server process\n`);
-    const server = await startServer(side);
+    const server = await serveSelf(side);
     try {
       const throughputs = [];
       const roundTrips = [];
@@ -556,39 +557,6 @@ function report(results) {
   if (args.json) writeFileSync(args.json, `${JSON.stringify({ settings: SETTINGS, results }, null, 2)}\n`);
 }
 
-/** Starts `--serve side` in a child process; resolves with its port. */
-async function startServer(side) {
-  // The server gets this process's node flags (quic-profile.mjs profiles or counts both sides).
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], "--serve", side], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const killChild = () => child.kill("SIGKILL");
-  process.on("exit", killChild);
-  const lines = createInterface({ input: child.stdout });
-  const port = await bounded(
-    new Promise((resolve, reject) => {
-      lines.once("line", (line) => resolve(JSON.parse(line).port));
-      child.once("exit", (code) => reject(new Error(`${side} server exited with ${code}`)));
-    }),
-    `${side} server start`,
-  );
-  return {
-    port,
-    stop() {
-      process.off("exit", killChild);
-      child.kill("SIGTERM");
-    },
-  };
-}
-
-function bounded(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took over ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 if (args.serve) {
   const server = args.serve === "quic" ? await quicServer() : await tcpServer();
   process.stdout.write(`${JSON.stringify({ port: server.port })}\n`);
@@ -598,7 +566,7 @@ if (args.serve) {
   });
 } else if (args["round-trips"]) {
   // Only QUIC round trips, a fixed number of them (for profiles and counts).
-  const server = await startServer("quic");
+  const server = await serveSelf("quic");
   try {
     const result = await bounded(
       quicRoundTrips(server.port, Number(args["round-trips"])),

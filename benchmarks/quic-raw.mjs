@@ -19,15 +19,14 @@
  * UDP socket buffers at the system's size.
  * The server runs in a child process (this script with `--serve raw|transport|sockets|tcp`).
  */
-import { spawn } from "node:child_process";
 import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { RepSocket, ReqSocket } from "@msg/socket";
 import { QuicTransport, quicDefaults } from "@msg/transport-quic";
 import { generateLocalhostCertificate, loadQuicLibrary } from "@msg/transport-quic/internal";
 import { TcpTransport } from "@msg/transport-tcp";
+import { bounded, CALL_TIMEOUT_MS, serveSelf } from "./lib/serve-self.mjs";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
 
@@ -83,7 +82,6 @@ const bytesOf = (data) =>
 /** The sides measured, in order, and the transport each socket side runs on. */
 const SIDES = ["raw", "transport", "sockets", "tcp"];
 const socketTransport = (side) => (side === "tcp" ? new TcpTransport() : new QuicTransport());
-const CALL_TIMEOUT_MS = 120_000;
 
 // ---------------------------------------------------------------------------------------------------
 // Parent: the client side and the report.
@@ -92,7 +90,7 @@ async function main() {
   const results = {};
   for (const side of SIDES) {
     process.stderr.write(`[quic-raw] ${side}: starting server process\n`);
-    const server = await startServer(side);
+    const server = await serveSelf(side);
     try {
       const client =
         side === "raw"
@@ -162,30 +160,6 @@ function report(results) {
       `after ${SETTINGS.warmupMs} ms warm-up; ${runs}${args.quick ? " (--quick)" : ""}.\n`,
   );
   if (args.json) writeFileSync(args.json, `${JSON.stringify({ settings: SETTINGS, results }, null, 2)}\n`);
-}
-
-/** Starts `--serve side` in a child process; resolves with its port. */
-async function startServer(side) {
-  const child = spawn(process.execPath, [process.argv[1], "--serve", side], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const killChild = () => child.kill("SIGKILL");
-  process.on("exit", killChild);
-  const lines = createInterface({ input: child.stdout });
-  const port = await bounded(
-    new Promise((resolve, reject) => {
-      lines.once("line", (line) => resolve(JSON.parse(line).port));
-      child.once("exit", (code) => reject(new Error(`${side} server exited with ${code}`)));
-    }),
-    `${side} server start`,
-  );
-  return {
-    port,
-    stop() {
-      process.off("exit", killChild);
-      child.kill("SIGKILL");
-    },
-  };
 }
 
 /** A client over the library's own API. */
@@ -347,17 +321,6 @@ async function roundTripRate(roundTrip) {
   };
   await until(SETTINGS.warmupMs);
   return until(SETTINGS.roundTripMs);
-}
-
-function bounded(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out after ${CALL_TIMEOUT_MS} ms: ${what}`)),
-      CALL_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // ---------------------------------------------------------------------------------------------------
