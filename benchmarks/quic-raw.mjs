@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * QUIC on loopback, two processes: the raw `@matrixai/quic` library (WHATWG streams, no wrapper) against
- * `@msg/transport-quic` (the same library behind core's Connection), msg's Req/Rep sockets over that
- * transport, and the same sockets over TCP, measured in the same run.
+ * QUIC on loopback, two processes: the `@matrixai/quic` library through its own API (WHATWG streams)
+ * against `@msg/transport-quic` (its own engine on the same library's native quiche binding, behind
+ * core's Connection), msg's Req/Rep sockets over that transport, and the same sockets over TCP, measured
+ * in the same run.
  *
  *   pnpm --filter @msg/transport-quic build && node benchmarks/quic-raw.mjs [--quick] [--json FILE]
  *
@@ -13,26 +14,19 @@
  * For the sockets, throughput is 64 KiB requests (16 in flight) each answered with a 1-byte ack, and
  * round trips are sequential 100-byte requests echoed by a RepSocket; `tcp` runs the same over TCP, the
  * baseline of the QUIC/TCP ratio.
- * The raw side uses the transport's own library settings, crypto callbacks and certificate (from
- * `@msg/transport-quic/internal`); it leaves the UDP socket buffers at the system's size.
+ * The raw side uses the transport's settings (its defaults), the certificate it generates (from
+ * `@msg/transport-quic/internal`) and the crypto callbacks the library asks for (below); it leaves the
+ * UDP socket buffers at the system's size.
  * The server runs in a child process (this script with `--serve raw|transport|sockets|tcp`).
  */
-import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, randomFillSync, timingSafeEqual } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { RepSocket, ReqSocket } from "@msg/socket";
-import { QuicTransport } from "@msg/transport-quic";
-import {
-  clientCrypto,
-  generateLocalhostCertificate,
-  loadQuicLibrary,
-  resolveQuicOptions,
-  serverCrypto,
-  sessionConfig,
-} from "@msg/transport-quic/internal";
+import { QuicTransport, quicDefaults } from "@msg/transport-quic";
+import { generateLocalhostCertificate, loadQuicLibrary } from "@msg/transport-quic/internal";
 import { TcpTransport } from "@msg/transport-tcp";
+import { bounded, CALL_TIMEOUT_MS, serveSelf } from "./lib/serve-self.mjs";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
 
@@ -51,12 +45,43 @@ const WRITE_SIZE = 64 * 1024;
 const MESSAGE_SIZE = 100;
 /** First byte of a connection: what the server does with it. */
 const MODE = { throughput: 0x54 /* T */, echo: 0x45 /* E */ };
-/** Library settings shared by both sides: @msg/transport-quic's, from its defaults. */
-const LIBRARY_CONFIG = sessionConfig(resolveQuicOptions());
+/** Library settings shared by both sides: @msg/transport-quic's defaults, in the library's terms. */
+const LIBRARY_CONFIG = {
+  applicationProtos: [quicDefaults.alpn],
+  keepAliveIntervalTime: quicDefaults.keepAliveInterval,
+  maxIdleTimeout: quicDefaults.idleTimeout,
+  maxSendUdpPayloadSize: quicDefaults.initialMtu,
+  readableChunkSize: quicDefaults.readChunkSize,
+  initialMaxStreamsUni: 0,
+};
+/** The library's crypto callbacks: random connection ids (client), HMAC-signed retry tokens (server). */
+const clientCrypto = { ops: { randomBytes: async (data) => void randomFillSync(bytesOf(data)) } };
+function serverCrypto() {
+  const key = randomBytes(32);
+  const hmac = (secret, data) => createHmac("sha256", bytesOf(secret)).update(bytesOf(data)).digest();
+  return {
+    key: key.buffer.slice(key.byteOffset, key.byteOffset + key.byteLength),
+    ops: {
+      sign: async (secret, data) => {
+        const mac = hmac(secret, data);
+        return mac.buffer.slice(mac.byteOffset, mac.byteOffset + mac.byteLength);
+      },
+      verify: async (secret, data, signature) => {
+        const expected = hmac(secret, data);
+        const given = bytesOf(signature);
+        return given.byteLength === expected.byteLength && timingSafeEqual(expected, given);
+      },
+    },
+  };
+}
+/** The library passes ArrayBuffers, or typed arrays where it says ArrayBuffer. */
+const bytesOf = (data) =>
+  ArrayBuffer.isView(data)
+    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : new Uint8Array(data);
 /** The sides measured, in order, and the transport each socket side runs on. */
 const SIDES = ["raw", "transport", "sockets", "tcp"];
 const socketTransport = (side) => (side === "tcp" ? new TcpTransport() : new QuicTransport());
-const CALL_TIMEOUT_MS = 120_000;
 
 // ---------------------------------------------------------------------------------------------------
 // Parent: the client side and the report.
@@ -65,7 +90,7 @@ async function main() {
   const results = {};
   for (const side of SIDES) {
     process.stderr.write(`[quic-raw] ${side}: starting server process\n`);
-    const server = await startServer(side);
+    const server = await serveSelf(side);
     try {
       const client =
         side === "raw"
@@ -135,30 +160,6 @@ function report(results) {
       `after ${SETTINGS.warmupMs} ms warm-up; ${runs}${args.quick ? " (--quick)" : ""}.\n`,
   );
   if (args.json) writeFileSync(args.json, `${JSON.stringify({ settings: SETTINGS, results }, null, 2)}\n`);
-}
-
-/** Starts `--serve side` in a child process; resolves with its port. */
-async function startServer(side) {
-  const child = spawn(process.execPath, [process.argv[1], "--serve", side], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const killChild = () => child.kill("SIGKILL");
-  process.on("exit", killChild);
-  const lines = createInterface({ input: child.stdout });
-  const port = await bounded(
-    new Promise((resolve, reject) => {
-      lines.once("line", (line) => resolve(JSON.parse(line).port));
-      child.once("exit", (code) => reject(new Error(`${side} server exited with ${code}`)));
-    }),
-    `${side} server start`,
-  );
-  return {
-    port,
-    stop() {
-      process.off("exit", killChild);
-      child.kill("SIGKILL");
-    },
-  };
 }
 
 /** A client over the library's own API. */
@@ -320,17 +321,6 @@ async function roundTripRate(roundTrip) {
   };
   await until(SETTINGS.warmupMs);
   return until(SETTINGS.roundTripMs);
-}
-
-function bounded(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`timed out after ${CALL_TIMEOUT_MS} ms: ${what}`)),
-      CALL_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // ---------------------------------------------------------------------------------------------------

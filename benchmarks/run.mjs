@@ -5,9 +5,9 @@
  *   node benchmarks/run.mjs [suite ...] [--quick] [--json FILE] [--report DIR | --no-report]
  *                           [--targets a,b] [--repeats N] [--duration MS]
  *
- * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, sim, sim-proxy,
- * pubsub-loops run the script of that name (topic.mjs, wire.mjs, quic-raw.mjs, sim.mjs, sim-proxy.mjs,
- * pubsub-loops.mjs) when it exists.
+ * Suites: reqrep, pubsub, stalled (the default is these three); topic, wire, quic-raw, quic-floor,
+ * quic-cli, sim, sim-proxy, pubsub-loops run the script of that name (topic.mjs, wire.mjs, quic-raw.mjs,
+ * quic-floor.mjs, quic-cli.mjs, sim.mjs, sim-proxy.mjs, pubsub-loops.mjs) when it exists.
  * Progress (step i of n, time spent, estimated time left) goes to stderr; the report (Markdown, SVG
  * charts, results.json) to benchmarks/report/ unless --report or --no-report says otherwise. See
  * README.md.
@@ -54,6 +54,8 @@ const SCRIPT_SUITES = {
   topic: "topic.mjs",
   wire: "wire.mjs",
   "quic-raw": "quic-raw.mjs",
+  "quic-floor": "quic-floor.mjs",
+  "quic-cli": "quic-cli.mjs",
   sim: "sim.mjs",
   "sim-proxy": "sim-proxy.mjs",
   "pubsub-loops": "pubsub-loops.mjs",
@@ -69,7 +71,7 @@ const TIMING = {
 function usage(message) {
   if (message) console.error(`error: ${message}`);
   console.error(
-    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|sim|sim-proxy|pubsub-loops ...] [--quick] [--json FILE]\n" +
+    "usage: node benchmarks/run.mjs [reqrep|pubsub|stalled|topic|wire|quic-raw|quic-floor|quic-cli|sim|sim-proxy|pubsub-loops ...] [--quick] [--json FILE]\n" +
       "                              [--report DIR | --no-report] [--targets a,b] [--repeats N] [--duration MS]",
   );
   process.exit(2);

@@ -37,5 +37,5 @@ async function transfer(name: string, transport: () => Transport): Promise<void>
 await transfer("tcp", () => new TcpTransport());
 await transfer("quic", () => new QuicTransport());
 console.log(
-  "QUIC here runs over @matrixai/quic, which is CPU-bound in user space; see packages/transport-quic/README.md.",
+  "QUIC encrypts and sends every datagram in user space, so it costs several times TCP's CPU; see packages/transport-quic/README.md.",
 );

@@ -1,11 +1,9 @@
+import type { Duplex } from "node:stream";
 import type { Connection } from "@msg/core";
 import { StreamConnection } from "@msg/core/node";
-import { CloseCode, type QuicSession, type QuicStreamPair } from "./library/index.js";
-import { WebStreamDuplex } from "./web-stream-duplex.js";
+import { CloseCode, type QuicSession } from "./library/types.js";
 
 export interface QuicConnectionSettings {
-  readChunkSize: number;
-  writeHighWaterMark: number;
   closeLinger: number;
 }
 
@@ -20,15 +18,10 @@ export const QUIC = "quic";
  */
 export function createQuicConnection(
   session: QuicSession,
-  stream: QuicStreamPair,
+  duplex: Duplex,
   settings: QuicConnectionSettings,
   firstBytes?: Uint8Array,
 ): Connection {
-  const duplex = new WebStreamDuplex(stream, {
-    readableHighWaterMark: settings.readChunkSize,
-    writableHighWaterMark: settings.writeHighWaterMark,
-    translateError: (error) => session.streamError(error),
-  });
   if (firstBytes) duplex.unshift(firstBytes);
   duplex.once("close", () => {
     const orderly = duplex.readableEnded && duplex.writableFinished && !duplex.errored;

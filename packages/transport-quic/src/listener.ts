@@ -7,13 +7,13 @@ import {
   type PendingConnection,
   type TransportControl,
 } from "@msg/core";
+import { listenEngine } from "./engine/endpoint.js";
 import {
   CloseCode,
-  listenQuic,
   type QuicServerEndpoint,
   type ServerEndpointOptions,
   type ServerSession,
-} from "./library/index.js";
+} from "./library/types.js";
 import type { Pem } from "./options.js";
 import { type PendingOutcome, type PendingSettings, QuicPendingConnection } from "./pending.js";
 
@@ -29,6 +29,11 @@ export interface QuicListenerStats {
   accepted: number;
   /** Refused at once because `maxPendingConnections` were already waiting. */
   refusedFull: number;
+  /**
+   * Initial packets of new connections dropped unanswered because `maxPendingConnections` handshakes
+   * were already in progress (such a client retransmits, or fails after its `handshakeTimeout`).
+   */
+  refusedHandshakes: number;
   /** Closed because no stream (or no `accept()`) came within `firstStreamTimeout`. */
   timedOut: number;
   /** Refused by `reject()`. */
@@ -60,7 +65,7 @@ export class QuicListener implements Listener {
   readonly #accepted = new Set<ServerSession>();
   #closed = false;
   #released: Promise<void> | undefined;
-  readonly #counts: Omit<QuicListenerStats, "pending" | "open"> = {
+  readonly #counts: Omit<QuicListenerStats, "pending" | "open" | "refusedHandshakes"> = {
     accepted: 0,
     refusedFull: 0,
     timedOut: 0,
@@ -81,7 +86,7 @@ export class QuicListener implements Listener {
     onIncoming: (pending: PendingConnection) => void,
   ): Promise<QuicListener> {
     const listener = new QuicListener(onIncoming, settings);
-    listener.#endpoint = await listenQuic(endpointOptions, (session) => listener.#offer(session));
+    listener.#endpoint = await listenEngine(endpointOptions, (session) => listener.#offer(session));
     return listener;
   }
 
@@ -92,7 +97,12 @@ export class QuicListener implements Listener {
 
   /** Counters of pending, open, accepted and refused connections since bind. */
   stats(): QuicListenerStats {
-    return { pending: this.#pending.size, open: this.#accepted.size, ...this.#counts };
+    return {
+      pending: this.#pending.size,
+      open: this.#accepted.size,
+      refusedHandshakes: this.#requireEndpoint().droppedHandshakes,
+      ...this.#counts,
+    };
   }
 
   async control(message: TransportControl): Promise<void> {

@@ -28,7 +28,9 @@ export interface QuicTransportOptions {
   /**
    * How many handshaken connections may wait for their first stream (or for `accept()`) at once. Beyond
    * that new connections are closed at once and counted in `stats().refusedFull`. Each waiting
-   * connection may hold up to its stream's flow-control window (1 MiB) of early data. Default 256.
+   * connection may hold up to its stream's flow-control window (1 MiB) of early data. Also bounds the
+   * handshakes in progress at once: a new connection's Initial packet beyond that is dropped unanswered
+   * and counted in `stats().refusedHandshakes`. Default 256.
    */
   maxPendingConnections?: number;
 
@@ -67,7 +69,7 @@ export interface QuicTransportOptions {
    */
   idleTimeout?: number;
   /**
-   * Largest UDP payload sent, in bytes (msg-rs: `initial_mtu` 1460). The library does no path MTU
+   * Largest UDP payload sent, in bytes (msg-rs: `initial_mtu` 1460). quiche does no path MTU
    * discovery, so this is also the maximum; lower it (down to 1200) on paths with a smaller MTU, e.g.
    * IPv6 over a 1500-byte link needs at most 1452. Default 1460.
    */

@@ -1,6 +1,6 @@
 import { type Connection, ErrorCode, MsgError, type PendingConnection } from "@msg/core";
 import { createQuicConnection, type QuicConnectionSettings } from "./connection.js";
-import { CloseCode, type IncomingStream, type ServerSession } from "./library/index.js";
+import { CloseCode, type IncomingStream, type ServerSession } from "./library/types.js";
 
 /** How a pending connection ended. */
 export type PendingOutcome = "accepted" | "rejected" | "timedOut" | "peerClosed" | "listenerClosed";

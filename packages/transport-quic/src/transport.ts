@@ -12,7 +12,7 @@ import { resolveHost } from "@msg/core/node";
 import { sourceAddressFor } from "./address.js";
 import { generateLocalhostCertificate } from "./certificate.js";
 import { createQuicConnection, QUIC } from "./connection.js";
-import { connectQuic } from "./library/index.js";
+import { connectEngine } from "./engine/endpoint.js";
 import { QuicListener } from "./listener.js";
 import { type QuicTransportOptions, type ResolvedQuicOptions, resolveQuicOptions } from "./options.js";
 
@@ -45,7 +45,7 @@ export class QuicTransport implements Transport {
     for (const candidate of hosts) {
       try {
         return await QuicListener.open(
-          { ...options, ...identity, host: candidate, port },
+          { ...options, ...identity, host: candidate, port, maxHandshakes: options.maxPendingConnections },
           options,
           onIncoming,
         );
@@ -68,7 +68,7 @@ export class QuicTransport implements Transport {
     const [ip] = await resolveHost(host);
     if (ip === undefined) throw new MsgError(ErrorCode.InvalidAddress, `host "${host}" has no address`);
     const options = this.#options;
-    const session = await connectQuic(
+    const session = await connectEngine(
       {
         ...options,
         host: ip,

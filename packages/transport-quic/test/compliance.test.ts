@@ -12,7 +12,5 @@ for (const [family, host, bracketed] of [
     client: () => new QuicTransport({ handshakeTimeout: 1_000 }),
     bindAddress: () => `${bracketed}:0`,
     deadAddress: async () => `${bracketed}:${await freeUdpPort(host)}`,
-    // The library moves a few MB/s (see README): 4 MiB each way keeps the test within its bound.
-    tuning: { largeWriteBytes: 4 * 1024 * 1024 },
   });
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import dgram from "node:dgram";
 import { isMsgError, type PendingConnection } from "@msg/core";
 import { Reader, Resources, rejectionOf, waitFor, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -186,4 +188,41 @@ describe("QUIC listener", () => {
     expect(Date.now() - started).toBeLessThan(500);
     resources.listener(await transport.bind(listener.localAddress, () => {}));
   });
+
+  it("drops Initial packets beyond maxPendingConnections handshakes in progress, and counts them", async () => {
+    const { server, connect, listener } = await setup({ maxPendingConnections: 2 });
+    const udp = dgram.createSocket("udp4");
+    try {
+      await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", () => resolve()));
+      const port = Number(listener.localAddress.split(":")[1]);
+      // Five handshakes in one burst that never complete (their payload does not decrypt): two are
+      // taken in (quiche gives up on them shortly after), the three arriving meanwhile are dropped.
+      for (let i = 0; i < 5; i++) udp.send(fakeInitial(), port, "127.0.0.1");
+      await waitFor(() => listener.stats().refusedHandshakes === 3, 5_000, "three dropped handshakes");
+    } finally {
+      udp.close();
+    }
+    expect(listener.stats()).toMatchObject({ pending: 0, refusedHandshakes: 3 });
+    // Once those two are gone, a real client gets in.
+    const client = await connect();
+    client.write(Buffer.from("x"));
+    await new Reader(await server.next()).untilLength(1);
+  });
 });
+
+/**
+ * A datagram that parses as a QUIC v1 Initial packet with fresh connection ids, padded to 1200 bytes,
+ * whose payload is random (it never decrypts).
+ */
+function fakeInitial(): Buffer {
+  const header = Buffer.concat([
+    Buffer.from([0xc0, 0, 0, 0, 1]), // long header, Initial, version 1
+    Buffer.from([8]),
+    randomBytes(8), // destination connection id
+    Buffer.from([8]),
+    randomBytes(8), // source connection id
+    Buffer.from([0]), // no token
+    Buffer.from([0x44, 0x90]), // length: 1168 (two-byte varint)
+  ]);
+  return Buffer.concat([header, randomBytes(1200 - header.length)]);
+}

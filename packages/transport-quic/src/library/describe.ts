@@ -1,4 +1,4 @@
-/** Human-readable text for the library's close codes and errors. */
+/** Human-readable text for quiche's close codes and for errors. */
 
 /** TLS alerts a handshake typically fails with (QUIC carries them as 0x100 + alert). */
 const tlsAlerts: Record<number, string> = {

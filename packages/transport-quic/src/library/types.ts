@@ -1,8 +1,8 @@
 /**
- * What the rest of the package knows of QUIC: sessions (one connection, one stream), server endpoints and
- * WHATWG stream pairs. Only the files of this directory know the library behind them.
+ * What the rest of the package knows of QUIC: sessions (one connection, one stream as a Node duplex) and
+ * server endpoints. The engine (`../engine/`) implements them on quiche's native binding.
  */
-import type { ReadableStream, WritableStream } from "node:stream/web";
+import type { Duplex } from "node:stream";
 import type { ConnectionStats } from "@msg/core";
 import type { Pem } from "../options.js";
 
@@ -17,12 +17,6 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** The readable and writable halves of one QUIC stream. */
-export interface QuicStreamPair {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly writable: WritableStream<Uint8Array>;
-}
-
 /** Settings shared by the client and server sides, already validated (see options.ts). */
 export interface QuicSessionSettings {
   alpn: string;
@@ -32,6 +26,8 @@ export interface QuicSessionSettings {
   readChunkSize: number;
   /** SO_RCVBUF and SO_SNDBUF of the UDP socket; 0 keeps the system's. */
   udpBufferSize: number;
+  /** Bytes buffered on the stream's write side before `write` returns false. */
+  writeHighWaterMark: number;
 }
 
 /** One QUIC connection carrying exactly one bidirectional stream. */
@@ -51,23 +47,18 @@ export interface QuicSession {
    * received was read), or after `lingerMs` at the latest.
    */
   closeWhenDelivered(lingerMs: number): void;
-  /** What the library reports about the connection, in core's terms. */
+  /** What quiche reports about the connection, in core's terms. */
   stats(): Partial<ConnectionStats>;
-  /**
-   * Translates an error the library put on the stream into the one the connection reports: a MsgError
-   * `connection_lost`, or undefined when the peer closed the connection in an orderly way.
-   */
-  streamError(error: unknown): Error | undefined;
 }
 
 export interface ClientSession extends QuicSession {
   /** Opens the connection's bidirectional stream. Nothing reaches the peer until data is written. */
-  openStream(): QuicStreamPair;
+  openStream(): Duplex;
 }
 
 /** The client's stream, as the server sees it arrive. */
 export interface IncomingStream {
-  stream: QuicStreamPair;
+  stream: Duplex;
   /** The bytes that announced the stream, already read from it; undefined if it arrived ended. */
   firstBytes: Uint8Array | undefined;
 }
@@ -87,12 +78,16 @@ export interface ServerEndpointOptions extends QuicSessionSettings {
   cert: Pem;
   key: Pem;
   handshakeTimeout: number;
+  /** Connections in their handshake at once; an Initial packet beyond that is dropped and counted. */
+  maxHandshakes: number;
 }
 
 /** A bound UDP socket answering QUIC handshakes. */
 export interface QuicServerEndpoint {
   readonly host: string;
   readonly port: number;
+  /** Initial packets dropped because `maxHandshakes` handshakes were already in progress. */
+  readonly droppedHandshakes: number;
   /** Stops answering new handshakes; established connections carry on. */
   stopAccepting(): void;
   /** Certificate and key for handshakes from now on; established connections keep theirs. */
