@@ -86,6 +86,47 @@ export class FrameWriter {
     this.#appendPayload(payload);
   }
 
+  /**
+   * Writes one pub/sub frame per payload of `payloads[from..]`, all on `topic` with `compression` and
+   * `timestamp`, numbered from `seq` (mod 2^32): the bytes `writePubSub` would write for each, with
+   * the header built and checked once and only its seq and size filled in per frame. Stops after the
+   * first frame at which the transport pushes back, so the owner can apply its limits to the rest;
+   * returns the index after the last payload written.
+   */
+  writePubSubRun(
+    compression: number,
+    topic: Uint8Array,
+    timestamp: number,
+    seq: number,
+    payloads: readonly Uint8Array[],
+    from: number,
+  ): number {
+    const headerSize = PUBSUB_FIXED_HEADER_SIZE + topic.byteLength;
+    const header = new Uint8Array(headerSize);
+    writePubSubHeader(header, 0, compression, topic, timestamp, 0, 0);
+    const seqAt = headerSize - 8; // seq (u32) and size (u32) close the header
+    let i = from;
+    while (i < payloads.length && !this.#blocked) {
+      const payload = payloads[i++]!;
+      const size = payload.byteLength;
+      if (size >= ZERO_COPY_THRESHOLD) {
+        this.writePubSub(compression, topic, timestamp, seq, payload);
+      } else {
+        const offset = this.#reserve(headerSize, size);
+        const batch = this.#batch;
+        for (let b = 0; b < seqAt; b++) batch[offset + b] = header[b]!;
+        batch.writeUInt32BE(seq, offset + seqAt);
+        batch.writeUInt32BE(size, offset + seqAt + 4);
+        batch.set(payload, offset + headerSize);
+        this.#batchUsed = offset + headerSize + size;
+        if (this.#batchUsed >= this.#batchSize) this.flush();
+      }
+      seq = (seq + 1) >>> 0;
+    }
+    this.#scheduleFlush();
+    return i;
+  }
+
   /** Hands everything to the transport now (as far as it accepts). */
   flush(): void {
     this.#sealBatch();

@@ -1,4 +1,5 @@
 import {
+  CompressionType,
   type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
@@ -13,7 +14,13 @@ import {
   type Transport,
   toMsgError,
 } from "@msg/core";
-import { decompress, encodeSubscribe, encodeUnsubscribe, PubSubDecoder, type PubSubFrame } from "@msg/wire";
+import {
+  decompress,
+  encodeSubscribe,
+  encodeUnsubscribe,
+  type PubSubFrameView,
+  PubSubViewDecoder,
+} from "@msg/wire";
 import { AsyncQueue } from "../async-queue.js";
 import { type CompressionOptions, type ResolvedCompression, resolveCompression } from "../compression.js";
 import { Dialer, type ReconnectOptions } from "../dialer.js";
@@ -296,7 +303,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     upstream.chain = undefined;
     upstream.chained = 0;
     upstream.chainPaused = false;
-    const decoder = new PubSubDecoder({
+    const decoder = new PubSubViewDecoder({
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onMessage(upstream, frame),
     });
@@ -327,8 +334,13 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.fire("connected", { address: upstream.address });
   }
 
-  #onMessage(upstream: Upstream, frame: PubSubFrame): void {
+  #onMessage(upstream: Upstream, frame: PubSubFrameView): void {
     this.#trackSeq(upstream, frame.seq);
+    const { topic, seq, timestampUs } = frame; // the view is refilled by the next frame
+    if (frame.compression === CompressionType.None && upstream.chain === undefined) {
+      this.#deliver(upstream, topic, seq, timestampUs, frame.payload);
+      return;
+    }
     let payload: Uint8Array | Promise<Uint8Array>;
     try {
       payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);
@@ -337,7 +349,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       return;
     }
     if (payload instanceof Uint8Array && upstream.chain === undefined) {
-      this.#deliver(upstream, frame, payload);
+      this.#deliver(upstream, topic, seq, timestampUs, payload);
       return;
     }
     // Asynchronous codec: deliver in arrival order behind earlier messages of this publisher. What
@@ -351,7 +363,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     const chain = previous
       .then(() => payload)
       .then(
-        (bytes) => this.#deliver(upstream, frame, bytes),
+        (bytes) => this.#deliver(upstream, topic, seq, timestampUs, bytes),
         (error) => this.#undecodable(upstream, error),
       )
       .finally(() => {
@@ -364,9 +376,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     upstream.chain = chain;
   }
 
-  #deliver(upstream: Upstream, frame: PubSubFrame, payload: Uint8Array): void {
+  #deliver(upstream: Upstream, topic: string, seq: number, timestamp: number, payload: Uint8Array): void {
     if (this.#closed) return;
-    const timestamp = Number(frame.timestamp);
     const stats = upstream.stats;
     stats.messagesReceived++;
     this.#stats.messagesReceivedTotal++;
@@ -376,13 +387,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       upstream.latencySamples++;
       stats.averageLatencyUs += (nowMicros() - timestamp - stats.averageLatencyUs) / upstream.latencySamples;
     }
-    const message: SubMessage = {
-      topic: frame.topic,
-      payload,
-      publisher: upstream.address,
-      seq: frame.seq,
-      timestamp,
-    };
+    const message: SubMessage = { topic, payload, publisher: upstream.address, seq, timestamp };
     if (this.#policy === "block") {
       this.#queue.pushOverLimit(message);
       if (this.#queue.full) this.#pauseReading();
