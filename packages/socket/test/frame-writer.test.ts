@@ -1,5 +1,5 @@
 import type { Connection, ConnectionHandler } from "@msg/core";
-import { encodeTopic, PubSubDecoder, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
+import { encodePubSub, encodeTopic, PubSubDecoder, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { FrameWriter } from "../src/frame-writer.js";
 
@@ -127,5 +127,25 @@ describe("FrameWriter", () => {
     const decoder = new PubSubDecoder({ onFrame: (frame) => seqs.push(frame.seq) });
     for (const chunk of held.chunks) decoder.push(chunk);
     expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("writePubSub writes each frame as encodePubSub does while topic, timestamp and compression change", async () => {
+    const { connection, chunks } = fakeConnection();
+    const writer = new FrameWriter(connection, { size: 1024, lingerUs: 0 });
+    const topics = ["a.b", "c.d", "a.b", "longer.topic"].map(encodeTopic);
+    const expected: Uint8Array[] = [];
+    for (let k = 0; k < 40; k++) {
+      const frame = {
+        compression: k % 7 === 0 ? 3 : 0,
+        topic: topics[k % topics.length]!,
+        timestamp: 1_700_000_000_000_000 + Math.floor(k / 5),
+        seq: k,
+        payload: Buffer.alloc(k * 3, k),
+      };
+      writer.writePubSub(frame.compression, frame.topic, frame.timestamp, frame.seq, frame.payload);
+      expected.push(encodePubSub(frame));
+    }
+    writer.flush();
+    expect(Buffer.concat(chunks).toString("hex")).toBe(Buffer.concat(expected).toString("hex"));
   });
 });
