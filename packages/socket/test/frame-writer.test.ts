@@ -100,9 +100,9 @@ describe("FrameWriter", () => {
 
     const one = fakeConnection();
     const single = new FrameWriter(one.connection, { size: 1024, lingerUs: 0 });
-    payloads.forEach((payload, k) =>
-      single.writePubSub(0, topic, 1_700_000_000_000_000, 0xfffffffe + k, payload),
-    );
+    for (const [k, payload] of payloads.entries()) {
+      single.writePubSub(0, topic, 1_700_000_000_000_000, 0xfffffffe + k, payload);
+    }
     single.flush();
 
     const run = fakeConnection();

@@ -65,7 +65,11 @@ describe("Pub/Sub batch APIs (publishMany, batches)", () => {
       void sub.subscribe(pattern).then(() => sub.connect(address));
       return sub;
     });
-    await waitFor(() => pub.subscribers().filter((s) => s.patterns.length === 1).length === 3, 5000);
+    await waitFor(
+      () => pub.subscribers().filter((s) => s.patterns.length === 1).length === 3,
+      5000,
+      "3 subscriptions",
+    );
     const total = 100 * 50;
     const receiving = [subs[0]!, subs[1]!].map((sub) => receiveBatches(sub, total));
     for (let g = 0; g < 100; g++) await pub.publishMany("bulk", numbered(g * 50, 50, 200));

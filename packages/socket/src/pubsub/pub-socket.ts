@@ -15,6 +15,7 @@ import {
   type ResolvedCompression,
   resolveCompression,
   toBytes,
+  type WirePayload,
 } from "../compression.js";
 import { type SocketEvents, TypedEmitter } from "../events.js";
 import { ServerCore, type ServerOptions, type ServerSession } from "../server-core.js";
@@ -200,15 +201,25 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) return this.#tooManyWaiting();
     // Compression may be asynchronous, and a publish must not overtake one still waiting.
     const prepared = compress ? prepareOutgoing(this.#compression, data, log) : { type: 0, data };
-    const previous = this.#blockedTail ?? Promise.resolve();
-    return this.#track(
-      previous.then(async () => {
-        const wire = await prepared;
-        const compressedTooLarge = this.#oversize(wire.data);
-        if (compressedTooLarge) throw compressedTooLarge;
-        return this.#fanOut(topic, topicBytes, wire.type, wire.data);
-      }),
-    );
+    return this.#track(this.#publishAfter(this.#blockedTail, topic, topicBytes, prepared));
+  }
+
+  /**
+   * The waiting half of `publish`: once `previous` (the publish before) has settled and the payload
+   * is compressed, fan out. Kept out of `publish`: a closure there would cost a context allocation
+   * on every call (see `#fanOutAfter`).
+   */
+  async #publishAfter(
+    previous: Promise<void> | undefined,
+    topic: string,
+    topicBytes: Uint8Array,
+    prepared: WirePayload | Promise<WirePayload>,
+  ): Promise<void> {
+    await previous;
+    const wire = await prepared;
+    const compressedTooLarge = this.#oversize(wire.data);
+    if (compressedTooLarge) throw compressedTooLarge;
+    await this.#fanOut(topic, topicBytes, wire.type, wire.data);
   }
 
   /**
@@ -241,7 +252,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     if (this.#core.sessions.length === 0 || data.length === 0) return undefined;
     if (!this.#blockedTail) return this.#fanOutFrom(topic, topicBytes, data, 0);
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) return this.#tooManyWaiting();
-    return this.#track(this.#blockedTail.then(() => this.#fanOutFrom(topic, topicBytes, data, 0)));
+    return this.#track(this.#fanOutAfter(this.#blockedTail, topic, topicBytes, data, 0));
   }
 
   /** `frame_too_large` for a payload (as it goes on the wire) over `maxFrameSize`, else undefined. */
@@ -293,9 +304,24 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       const waiting = this.#fanOut(topic, topicBytes, 0, data[i]!);
       if (waiting === undefined) continue;
       if (i === data.length - 1) return this.#track(waiting);
-      return this.#track(waiting.then(() => this.#fanOutFrom(topic, topicBytes, data, i + 1)));
+      return this.#track(this.#fanOutAfter(waiting, topic, topicBytes, data, i + 1));
     }
     return undefined;
+  }
+
+  /**
+   * `#fanOutFrom(..., from)` once `previous` has settled. Kept apart from the loops above: a closure
+   * there would make V8 allocate a context for their variables on every call, waiting or not.
+   */
+  async #fanOutAfter(
+    previous: Promise<void>,
+    topic: string,
+    topicBytes: Uint8Array,
+    data: Uint8Array[],
+    from: number,
+  ): Promise<void> {
+    await previous;
+    await this.#fanOutFrom(topic, topicBytes, data, from);
   }
 
   /**
@@ -424,11 +450,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         this.#send(session, topicBytes, timestamp, seq, type, data);
       } else if (this.#policy === "block") {
         waits ??= [];
-        waits.push(
-          this.#whenRoom(session, data.byteLength).then(() => {
-            if (!session.closed) this.#send(session, topicBytes, timestamp, seq, type, data);
-          }),
-        );
+        waits.push(this.#sendWhenRoom(session, topicBytes, timestamp, seq, type, data));
       } else {
         this.#drop(session, topic);
       }
@@ -444,6 +466,19 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     if (writer.queuedFrames >= this.#maxQueueMessages) return false;
     // An empty queue always takes one message, however large, so oversized messages are not stuck.
     return writer.queuedBytes === 0 || writer.queuedBytes + bytes <= this.#maxQueueBytes;
+  }
+
+  /** `#send` once the session has room (unless it closed meanwhile): the waiting half of `#fanOut`, kept out of it (see `#fanOutAfter`). */
+  async #sendWhenRoom(
+    session: PubSession,
+    topic: Uint8Array,
+    timestamp: number,
+    seq: number,
+    type: number,
+    data: Uint8Array,
+  ): Promise<void> {
+    await this.#whenRoom(session, data.byteLength);
+    if (!session.closed) this.#send(session, topic, timestamp, seq, type, data);
   }
 
   async #whenRoom(session: PubSession, bytes: number): Promise<void> {

@@ -352,8 +352,21 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       this.#deliver(upstream, topic, seq, timestampUs, payload);
       return;
     }
-    // Asynchronous codec: deliver in arrival order behind earlier messages of this publisher. What
-    // waits in the chain is bounded: at MAX_CHAINED messages, reading from this publisher pauses.
+    this.#deliverInOrder(upstream, topic, seq, timestampUs, payload);
+  }
+
+  /**
+   * Asynchronous codec: deliver in arrival order behind earlier messages of this publisher. What
+   * waits in the chain is bounded: at MAX_CHAINED messages, reading from this publisher pauses. Kept
+   * out of `#onMessage`: its closures would cost that hot path a context allocation per message.
+   */
+  #deliverInOrder(
+    upstream: Upstream,
+    topic: string,
+    seq: number,
+    timestampUs: number,
+    payload: Uint8Array | Promise<Uint8Array>,
+  ): void {
     const connection = upstream.connection;
     if (++upstream.chained >= MAX_CHAINED && !upstream.chainPaused) {
       upstream.chainPaused = true;
