@@ -141,12 +141,12 @@ export class FrameWriter {
   /** A frame whose payload is copied into the batch: the header's fixed part, seq, size, payload. */
   #writeSmallPubSub(header: Uint8Array, seq: number, payload: Uint8Array): void {
     const size = payload.byteLength;
-    const fixed = header.byteLength - 8;
     const offset = this.#reserve(header.byteLength, size);
     const batch = this.#batch;
-    // Headers are short: a byte loop beats TypedArray#set's fixed cost here.
-    for (let b = 0; b < fixed; b++) batch[offset + b] = header[b]!;
-    const end = writeSeqAndSize(batch, offset + fixed, seq, size);
+    // One TypedArray#set for the whole header, then seq and size over its last 8 bytes: a byte loop
+    // over the 20-odd fixed bytes measured twice as slow as the set.
+    batch.set(header, offset);
+    const end = writeSeqAndSize(batch, offset + header.byteLength - 8, seq, size);
     batch.set(payload, end);
     this.#batchUsed = end + size;
     if (this.#batchUsed >= this.#batchSize) this.flush();
