@@ -228,6 +228,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * and the per-call work done once. The payloads are checked before any is sent: if one is too
    * large, none is published and the promise rejects with `frame_too_large`.
    *
+   * The messages written at once (while no subscriber pushes back) carry the same timestamp.
+   *
    * Returns `undefined` when every message is already queued, or a Promise when some had to wait (for
    * room under `block`, or for an asynchronous codec); it resolves once the last one is queued. While
    * it waits it counts towards `maxWaitingPublishes` (compressed payloads count one each).
@@ -329,7 +331,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * back, every session has room (see `#hasRoom`), so messages from `data[from]` on go straight into
    * the write batches, with the topic matched once per call instead of once per message. Returns the
    * index of the first message not written: at a session's first push-back, the rest goes through
-   * `#fanOut` and its limits. The same order, seqs and counters as `#fanOut` message by message.
+   * `#fanOut` and its limits. The same order, seqs and counters as `#fanOut` message by message;
+   * the messages of one run share one clock reading (they were handed over in one call).
    */
   #writeRun(topic: string, topicBytes: Uint8Array, data: Uint8Array[], from: number): number {
     const targets: PubSession[] = [];
@@ -339,10 +342,11 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       targets.push(session);
     }
     const frameBytes = PUBSUB_FIXED_HEADER_SIZE + topicBytes.byteLength;
+    const timestamp = this.#clock.now();
     if (targets.length === 1) {
       // One subscriber (the common case): the writer takes the whole run in one call.
       const session = targets[0]!;
-      const end = session.writer.writePubSubRun(0, topicBytes, this.#clock.now(), session.seq, data, from);
+      const end = session.writer.writePubSubRun(0, topicBytes, timestamp, session.seq, data, from);
       let bytes = 0;
       for (let k = from; k < end; k++) bytes += data[k]!.byteLength;
       session.seq = (session.seq + end - from) >>> 0;
@@ -353,7 +357,6 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     let i = from;
     while (i < data.length) {
       const payload = data[i++]!;
-      const timestamp = this.#clock.now();
       let blocked = false;
       for (let t = 0; t < targets.length; t++) {
         const session = targets[t]!;
@@ -362,9 +365,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         session.seq = (seq + 1) >>> 0;
         session.writer.writePubSub(0, topicBytes, timestamp, seq, payload);
         session.sent++;
+        this.#stats.bytesTx += frameBytes + payload.byteLength;
         blocked ||= session.writer.blocked;
       }
-      this.#stats.bytesTx += targets.length * (frameBytes + payload.byteLength);
       if (blocked) break;
     }
     return i;
