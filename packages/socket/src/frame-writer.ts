@@ -36,6 +36,10 @@ export class FrameWriter {
   #firstPendingAt = 0;
   #appendedSinceCheck = false;
   #closed = false;
+  /** The last pub/sub header built, and the topic and timestamp it was built for (see #pubSubHeader). */
+  #header = new Uint8Array(0);
+  #headerTopic: Uint8Array | undefined;
+  #headerTimestamp = -1;
 
   constructor(connection: Connection, buffer: { size: number; lingerUs: number }, onDrain?: () => void) {
     this.#connection = connection;
@@ -73,6 +77,10 @@ export class FrameWriter {
     seq: number,
     payload: Uint8Array,
   ): void {
+    if (payload.byteLength < ZERO_COPY_THRESHOLD) {
+      this.#writeSmallPubSub(this.#pubSubHeader(compression, topic, timestamp), seq, payload);
+      return;
+    }
     const offset = this.#reserve(PUBSUB_FIXED_HEADER_SIZE + topic.byteLength, payload.byteLength);
     this.#batchUsed = writePubSubHeader(
       this.#batch,
@@ -84,6 +92,65 @@ export class FrameWriter {
       payload.byteLength,
     );
     this.#appendPayload(payload);
+  }
+
+  /**
+   * Writes one pub/sub frame per payload of `payloads[from..]`, all on `topic` with `compression` and
+   * `timestamp`, numbered from `seq` (mod 2^32): the bytes `writePubSub` would write for each. Stops
+   * after the first frame at which the transport pushes back, so the owner can apply its limits to
+   * the rest; returns the index after the last payload written.
+   */
+  writePubSubRun(
+    compression: number,
+    topic: Uint8Array,
+    timestamp: number,
+    seq: number,
+    payloads: readonly Uint8Array[],
+    from: number,
+  ): number {
+    const header = this.#pubSubHeader(compression, topic, timestamp);
+    let i = from;
+    while (i < payloads.length && !this.#blocked) {
+      const payload = payloads[i++]!;
+      if (payload.byteLength < ZERO_COPY_THRESHOLD) this.#writeSmallPubSub(header, seq, payload);
+      else this.writePubSub(compression, topic, timestamp, seq, payload);
+      seq = (seq + 1) >>> 0;
+    }
+    return i;
+  }
+
+  /**
+   * The pub/sub header for these fields, with seq and size (its last 8 bytes) left to fill: built and
+   * checked by writePubSubHeader once, then reused while the fields stay the same (a publisher's
+   * clock reading lasts many messages, its topic's bytes are cached).
+   */
+  #pubSubHeader(compression: number, topic: Uint8Array, timestamp: number): Uint8Array {
+    const cached = this.#header;
+    if (topic === this.#headerTopic && timestamp === this.#headerTimestamp && compression === cached[1]) {
+      return cached;
+    }
+    const size = PUBSUB_FIXED_HEADER_SIZE + topic.byteLength;
+    const header = size === cached.byteLength ? cached : new Uint8Array(size);
+    writePubSubHeader(header, 0, compression, topic, timestamp, 0, 0);
+    this.#header = header;
+    this.#headerTopic = topic;
+    this.#headerTimestamp = timestamp;
+    return header;
+  }
+
+  /** A frame whose payload is copied into the batch: the header's fixed part, seq, size, payload. */
+  #writeSmallPubSub(header: Uint8Array, seq: number, payload: Uint8Array): void {
+    const size = payload.byteLength;
+    const offset = this.#reserve(header.byteLength, size);
+    const batch = this.#batch;
+    // One TypedArray#set for the whole header, then seq and size over its last 8 bytes: a byte loop
+    // over the 20-odd fixed bytes measured twice as slow as the set.
+    batch.set(header, offset);
+    const end = writeSeqAndSize(batch, offset + header.byteLength - 8, seq, size);
+    batch.set(payload, end);
+    this.#batchUsed = end + size;
+    if (this.#batchUsed >= this.#batchSize) this.flush();
+    this.#scheduleFlush();
   }
 
   /** Hands everything to the transport now (as far as it accepts). */
@@ -195,4 +262,17 @@ export class FrameWriter {
     }
     this.flush();
   };
+}
+
+/** Writes a pub/sub header's last two fields, seq (mod 2^32) and payload size; returns the offset after them. */
+function writeSeqAndSize(target: Uint8Array, offset: number, seq: number, size: number): number {
+  target[offset] = seq >>> 24;
+  target[offset + 1] = seq >>> 16;
+  target[offset + 2] = seq >>> 8;
+  target[offset + 3] = seq;
+  target[offset + 4] = size >>> 24;
+  target[offset + 5] = size >>> 16;
+  target[offset + 6] = size >>> 8;
+  target[offset + 7] = size;
+  return offset + 8;
 }

@@ -1,5 +1,5 @@
 import type { Connection, ConnectionHandler } from "@msg/core";
-import { ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
+import { encodePubSub, encodeTopic, PubSubDecoder, ReqRepDecoder, type ReqRepFrame } from "@msg/wire";
 import { describe, expect, it } from "vitest";
 import { FrameWriter } from "../src/frame-writer.js";
 
@@ -91,5 +91,61 @@ describe("FrameWriter", () => {
     await flushTick();
     expect(chunks.map((c) => c.byteLength)).toEqual([10, 100_000]);
     expect(chunks[1]).toBe(big); // the caller's own buffer, not a copy of it
+  });
+
+  it("writePubSubRun writes the bytes writePubSub would, frame by frame, and stops at push-back", async () => {
+    const topic = encodeTopic("prices.eu");
+    const payloads = [10, 0, 300, 20_000, 5, 64].map((size, k) => Buffer.alloc(size, k + 1));
+    const concatenated = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString("hex");
+
+    const one = fakeConnection();
+    const single = new FrameWriter(one.connection, { size: 1024, lingerUs: 0 });
+    for (const [k, payload] of payloads.entries()) {
+      single.writePubSub(0, topic, 1_700_000_000_000_000, 0xfffffffe + k, payload);
+    }
+    single.flush();
+
+    const run = fakeConnection();
+    const writer = new FrameWriter(run.connection, { size: 1024, lingerUs: 0 });
+    expect(writer.writePubSubRun(0, topic, 1_700_000_000_000_000, 0xfffffffe, payloads, 0)).toBe(6);
+    writer.flush();
+    expect(concatenated(run.chunks)).toBe(concatenated(one.chunks)); // seq wraps past 2^32 - 1 the same way
+
+    // Push-back: the run ends after the frame whose write the transport refused, the rest is the owner's.
+    const held = fakeConnection();
+    const blocked = new FrameWriter(held.connection, { size: 1024, lingerUs: 0 });
+    held.state.full = true;
+    const end = blocked.writePubSubRun(0, topic, 1, 0, payloads, 0);
+    expect(end).toBe(4); // the 20 000-byte payload goes out as its own chunk: written, refused
+    expect(blocked.blocked).toBe(true);
+    expect(blocked.writePubSubRun(0, topic, 1, end, payloads, end)).toBe(end);
+    held.state.full = false;
+    blocked.handleDrain();
+    expect(blocked.writePubSubRun(0, topic, 1, end, payloads, end)).toBe(6);
+    blocked.flush();
+    const seqs: number[] = [];
+    const decoder = new PubSubDecoder({ onFrame: (frame) => seqs.push(frame.seq) });
+    for (const chunk of held.chunks) decoder.push(chunk);
+    expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("writePubSub writes each frame as encodePubSub does while topic, timestamp and compression change", async () => {
+    const { connection, chunks } = fakeConnection();
+    const writer = new FrameWriter(connection, { size: 1024, lingerUs: 0 });
+    const topics = ["a.b", "c.d", "a.b", "longer.topic"].map(encodeTopic);
+    const expected: Uint8Array[] = [];
+    for (let k = 0; k < 40; k++) {
+      const frame = {
+        compression: k % 7 === 0 ? 3 : 0,
+        topic: topics[k % topics.length]!,
+        timestamp: 1_700_000_000_000_000 + Math.floor(k / 5),
+        seq: k,
+        payload: Buffer.alloc(k * 3, k),
+      };
+      writer.writePubSub(frame.compression, frame.topic, frame.timestamp, frame.seq, frame.payload);
+      expected.push(encodePubSub(frame));
+    }
+    writer.flush();
+    expect(Buffer.concat(chunks).toString("hex")).toBe(Buffer.concat(expected).toString("hex"));
   });
 });

@@ -57,6 +57,38 @@ describe("Pub/Sub batch APIs (publishMany, batches)", () => {
     expect(sub.stats().droppedMessagesTotal).toBe(0);
   });
 
+  it("publishMany to two subscribers and one that does not match: each match gets every message, bytesTx counts both", async () => {
+    const pub = track(new PubSocket(new TcpTransport(), { whenFull: "block", maxQueueMessages: 64 }));
+    const address = await pub.bind("127.0.0.1:0");
+    const subs = ["bulk", "*", "other"].map((pattern) => {
+      const sub = track(new SubSocket(new TcpTransport()));
+      void sub.subscribe(pattern).then(() => sub.connect(address));
+      return sub;
+    });
+    await waitFor(
+      () => pub.subscribers().filter((s) => s.patterns.length === 1).length === 3,
+      5000,
+      "3 subscriptions",
+    );
+    const total = 100 * 50;
+    const receiving = [subs[0]!, subs[1]!].map((sub) => receiveBatches(sub, total));
+    for (let g = 0; g < 100; g++) await pub.publishMany("bulk", numbered(g * 50, 50, 200));
+    for (const { messages } of await Promise.all(receiving)) {
+      expect(messages.map((m) => Buffer.from(m.payload).readUInt32BE(0))).toEqual(
+        Array.from({ length: total }, (_, i) => i),
+      );
+      expect(messages.every((m, i) => m.seq === i)).toBe(true);
+    }
+    const frameBytes = 20 + "bulk".length + 200;
+    expect(pub.stats()).toMatchObject({ bytesTx: 2 * total * frameBytes, droppedMessagesTotal: 0 });
+    expect(
+      pub
+        .subscribers()
+        .map((s) => s.sent)
+        .sort(),
+    ).toEqual([0, total, total]);
+  });
+
   it("publishMany blocked part-way resumes where it stopped, and a later publish waits behind it", async () => {
     const pub = track(
       new PubSocket(new TcpTransport(), { whenFull: "block", maxQueueMessages: 4, maxQueueBytes: 1 << 20 }),

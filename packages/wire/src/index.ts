@@ -33,6 +33,8 @@ export {
   PUBSUB_FIXED_HEADER_SIZE,
   PubSubDecoder,
   type PubSubFrame,
+  type PubSubFrameView,
+  PubSubViewDecoder,
   parseControlTopic,
   SUBSCRIBE_PREFIX,
   UNSUBSCRIBE_PREFIX,

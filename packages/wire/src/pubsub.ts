@@ -1,5 +1,5 @@
 import { allocBytes, nowMicros } from "@msg/core";
-import { readU16, readU32, readU64, writeU16, writeU32, writeU64 } from "./bytes.js";
+import { readU16, readU32, readU64, TWO_POW_32, writeU16, writeU32, writeU64 } from "./bytes.js";
 import { checkInteger, checkRoom, frameTooLargeError, wireIdError } from "./errors.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { timestampHigh, timestampLow } from "./timestamp.js";
@@ -125,6 +125,21 @@ export function parseControlTopic(topic: string):
 // ---- decoding ----
 
 /**
+ * The length of the pub/sub frame at `buf[offset]` (see FrameDecoder's `measure`): both decoders
+ * below validate and size frames with this.
+ */
+function measurePubSub(buf: Uint8Array, offset: number, available: number, maxFrameSize: number): number {
+  const wireId = buf[offset]!;
+  if (wireId !== WireId.PubSub) throw wireIdError(wireId);
+  if (available < 4) return -4;
+  const headerSize = PUBSUB_FIXED_HEADER_SIZE + readU16(buf, offset + 2);
+  if (available < headerSize) return -headerSize;
+  const size = readU32(buf, offset + headerSize - 4);
+  if (size > maxFrameSize) throw frameTooLargeError("pubsub frame", size, maxFrameSize);
+  return headerSize + size;
+}
+
+/**
  * Incremental decoder of pub/sub frames (data and control alike). Topics are decoded as UTF-8 with
  * fatal decoding: invalid bytes fail with MsgError malformed_frame. See {@link FrameDecoder}.
  */
@@ -132,14 +147,7 @@ export class PubSubDecoder extends FrameDecoder<PubSubFrame> {
   readonly #topics = new TopicDecoder();
 
   protected measure(buf: Uint8Array, offset: number, available: number): number {
-    const wireId = buf[offset]!;
-    if (wireId !== WireId.PubSub) throw wireIdError(wireId);
-    if (available < 4) return -4;
-    const headerSize = PUBSUB_FIXED_HEADER_SIZE + readU16(buf, offset + 2);
-    if (available < headerSize) return -headerSize;
-    const size = readU32(buf, offset + headerSize - 4);
-    if (size > this.maxFrameSize) throw frameTooLargeError("pubsub frame", size, this.maxFrameSize);
-    return headerSize + size;
+    return measurePubSub(buf, offset, available, this.maxFrameSize);
   }
 
   protected emit(buf: Uint8Array, offset: number, length: number): void {
@@ -151,5 +159,53 @@ export class PubSubDecoder extends FrameDecoder<PubSubFrame> {
       seq: readU32(buf, topicEnd + 8),
       payload: buf.subarray(topicEnd + 16, offset + length),
     });
+  }
+}
+
+/**
+ * One pub/sub frame as {@link PubSubViewDecoder} hands it over: the same object for every frame,
+ * refilled each time. Read it inside `onFrame`; what is kept must be copied out of it.
+ */
+export interface PubSubFrameView {
+  /** Compression id of the payload (docs/protocol.md, "Compression"). */
+  readonly compression: number;
+  /** The topic, decoded from UTF-8. */
+  readonly topic: string;
+  /**
+   * UNIX time in microseconds when the frame was built, as a number: exact up to 2^53 (the year
+   * 2255); a larger u64 comes out rounded (use {@link PubSubDecoder} for the exact bigint).
+   */
+  readonly timestampUs: number;
+  /** Per-connection sequence number, u32, wrapping. */
+  readonly seq: number;
+  /** The payload as sent (still compressed when `compression` is not 0), a view as in PubSubDecoder. */
+  readonly payload: Uint8Array;
+}
+
+/** The writable form of the view the decoder refills. */
+type MutableView = { -readonly [K in keyof PubSubFrameView]: PubSubFrameView[K] };
+
+/**
+ * The same frames as {@link PubSubDecoder}, with the same checks, for a receiver that turns each one
+ * into its own object anyway: `onFrame` gets one reused {@link PubSubFrameView} with the timestamp
+ * as a number, so decoding allocates only the payload view per frame (no frame object, no bigint).
+ */
+export class PubSubViewDecoder extends FrameDecoder<PubSubFrameView> {
+  readonly #topics = new TopicDecoder();
+  readonly #view: MutableView = { compression: 0, topic: "", timestampUs: 0, seq: 0, payload: EMPTY };
+
+  protected measure(buf: Uint8Array, offset: number, available: number): number {
+    return measurePubSub(buf, offset, available, this.maxFrameSize);
+  }
+
+  protected emit(buf: Uint8Array, offset: number, length: number): void {
+    const topicEnd = offset + 4 + readU16(buf, offset + 2);
+    const view = this.#view;
+    view.compression = buf[offset + 1]!;
+    view.topic = this.#topics.decode(buf, offset + 4, topicEnd);
+    view.timestampUs = readU32(buf, topicEnd) * TWO_POW_32 + readU32(buf, topicEnd + 4);
+    view.seq = readU32(buf, topicEnd + 8);
+    view.payload = buf.subarray(topicEnd + 16, offset + length);
+    this.onFrame(view);
   }
 }

@@ -14,6 +14,8 @@ import {
   MAX_TOPIC_LENGTH,
   PUBSUB_FIXED_HEADER_SIZE,
   PubSubDecoder,
+  type PubSubFrameView,
+  PubSubViewDecoder,
   REQREP_HEADER_SIZE,
   ReqRepDecoder,
   toCompressionType,
@@ -287,6 +289,86 @@ describe("compression round trips", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("PubSubViewDecoder against PubSubDecoder", () => {
+  /** What the view decoder hands over, copied out of the reused view, and how decoding ended. */
+  function viewRun(chunks: Uint8Array[], maxFrameSize: number) {
+    const views = new Set<PubSubFrameView>();
+    const frames: {
+      compression: number;
+      topic: string;
+      timestampUs: number;
+      seq: number;
+      payload: string;
+    }[] = [];
+    const decoder = new PubSubViewDecoder({
+      maxFrameSize,
+      onFrame: (view) => {
+        views.add(view);
+        frames.push({ ...view, payload: toHex(view.payload) });
+      },
+    });
+    let error: unknown;
+    try {
+      for (const chunk of chunks) decoder.push(chunk);
+      decoder.end();
+    } catch (caught) {
+      error = caught;
+    }
+    return { frames, error, views: views.size };
+  }
+
+  it("the same frames from any chunking, in one reused view, the timestamp as Number(u64)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(pubSubFrame, { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        (frames, raw) => {
+          const stream = concat(frames.map(encodePubSub));
+          const result = viewRun(splitAt(stream, cutsFor(stream.length, raw)), 300);
+          expect(result.error).toBeUndefined();
+          expect(result.views).toBeLessThanOrEqual(1);
+          expect(result.frames).toEqual(
+            frames.map(({ timestamp, ...f }) => ({
+              ...f,
+              timestampUs: Number(timestamp),
+              payload: toHex(f.payload),
+            })),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("garbage: the same frames, then the same error code, as PubSubDecoder", () => {
+    const garbage = fc
+      .array(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 64 }),
+          payload.map((p) => encodePubSub({ compression: 0, topic: "x", timestamp: 7, seq: 1, payload: p })),
+        ),
+        { maxLength: 6 },
+      )
+      .map(concat);
+    fc.assert(
+      fc.property(garbage, fc.integer({ min: 0, max: 300 }), (bytes, maxFrameSize) => {
+        const reference = run(
+          PubSubDecoder,
+          [bytes],
+          maxFrameSize,
+          PUBSUB_FIXED_HEADER_SIZE + MAX_TOPIC_LENGTH,
+        );
+        const views = viewRun([bytes], maxFrameSize);
+        expect(views.frames.map((f) => f.payload)).toEqual(reference.frames.map((f) => toHex(f.payload)));
+        expect((views.error as { code?: string } | undefined)?.code).toBe(
+          (reference.error as { code?: string } | undefined)?.code,
+        );
+      }),
+      { numRuns: 300 },
     );
   });
 });

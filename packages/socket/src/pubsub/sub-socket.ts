@@ -1,4 +1,5 @@
 import {
+  CompressionType,
   type ConnectAttemptStats,
   type Connection,
   type ConnectionHook,
@@ -14,7 +15,13 @@ import {
   type Transport,
   toMsgError,
 } from "@msg/core";
-import { decompress, encodeSubscribe, encodeUnsubscribe, PubSubDecoder, type PubSubFrame } from "@msg/wire";
+import {
+  decompress,
+  encodeSubscribe,
+  encodeUnsubscribe,
+  type PubSubFrameView,
+  PubSubViewDecoder,
+} from "@msg/wire";
 import { AsyncQueue } from "../async-queue.js";
 import { type CompressionOptions, type ResolvedCompression, resolveCompression } from "../compression.js";
 import { Dialer, type ReconnectOptions } from "../dialer.js";
@@ -297,7 +304,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     upstream.chain = undefined;
     upstream.chained = 0;
     upstream.chainPaused = false;
-    const decoder = new PubSubDecoder({
+    const decoder = new PubSubViewDecoder({
       maxFrameSize: this.#compression.maxFrameSize,
       onFrame: (frame) => this.#onMessage(upstream, frame),
     });
@@ -328,8 +335,13 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     this.fire("connected", { address: upstream.address });
   }
 
-  #onMessage(upstream: Upstream, frame: PubSubFrame): void {
+  #onMessage(upstream: Upstream, frame: PubSubFrameView): void {
     this.#trackSeq(upstream, frame.seq);
+    const { topic, seq, timestampUs } = frame; // the view is refilled by the next frame
+    if (frame.compression === CompressionType.None && upstream.chain === undefined) {
+      this.#deliver(upstream, topic, seq, timestampUs, frame.payload);
+      return;
+    }
     let payload: Uint8Array | Promise<Uint8Array>;
     try {
       payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);
@@ -338,11 +350,24 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       return;
     }
     if (payload instanceof Uint8Array && upstream.chain === undefined) {
-      this.#deliver(upstream, frame, payload);
+      this.#deliver(upstream, topic, seq, timestampUs, payload);
       return;
     }
-    // Asynchronous codec: deliver in arrival order behind earlier messages of this publisher. What
-    // waits in the chain is bounded: at MAX_CHAINED messages, reading from this publisher pauses.
+    this.#deliverInOrder(upstream, topic, seq, timestampUs, payload);
+  }
+
+  /**
+   * Asynchronous codec: deliver in arrival order behind earlier messages of this publisher. What
+   * waits in the chain is bounded: at MAX_CHAINED messages, reading from this publisher pauses. Kept
+   * out of `#onMessage`: its closures would cost that hot path a context allocation per message.
+   */
+  #deliverInOrder(
+    upstream: Upstream,
+    topic: string,
+    seq: number,
+    timestampUs: number,
+    payload: Uint8Array | Promise<Uint8Array>,
+  ): void {
     const connection = upstream.connection;
     if (++upstream.chained >= MAX_CHAINED && !upstream.chainPaused) {
       upstream.chainPaused = true;
@@ -352,7 +377,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     const chain = previous
       .then(() => payload)
       .then(
-        (bytes) => this.#deliver(upstream, frame, bytes),
+        (bytes) => this.#deliver(upstream, topic, seq, timestampUs, bytes),
         (error) => this.#undecodable(upstream, error),
       )
       .finally(() => {
@@ -365,9 +390,8 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
     upstream.chain = chain;
   }
 
-  #deliver(upstream: Upstream, frame: PubSubFrame, payload: Uint8Array): void {
+  #deliver(upstream: Upstream, topic: string, seq: number, timestamp: number, payload: Uint8Array): void {
     if (this.#closed) return;
-    const timestamp = Number(frame.timestamp);
     const stats = upstream.stats;
     stats.messagesReceived++;
     this.#stats.messagesReceivedTotal++;
@@ -377,13 +401,7 @@ export class SubSocket extends TypedEmitter<SubEvents> implements AsyncIterable<
       upstream.latencySamples++;
       stats.averageLatencyUs += (nowMicros() - timestamp - stats.averageLatencyUs) / upstream.latencySamples;
     }
-    const message: SubMessage = {
-      topic: frame.topic,
-      payload,
-      publisher: upstream.address,
-      seq: frame.seq,
-      timestamp,
-    };
+    const message: SubMessage = { topic, payload, publisher: upstream.address, seq, timestamp };
     if (this.#policy === "block") {
       this.#queue.pushOverLimit(message);
       if (this.#queue.full) this.#pauseReading();
