@@ -151,7 +151,11 @@ describe("browser ws transport", () => {
     server.write(Buffer.alloc(6000, 1));
     server.write(Buffer.alloc(3000, 2));
     // Within the limit: both messages arrive (bytesRead counts them) and are held, not delivered.
-    await waitFor(() => client.stats().bytesRead === 9000, 5000, "9000 bytes read while paused");
+    await waitFor(
+      () => (client as WsConnection).stats().bytesRead === 9000,
+      5000,
+      "9000 bytes read while paused",
+    );
     expect(atClient.length).toBe(0);
     expect(atClient.closed).toBe(false);
     client.resume();
