@@ -61,10 +61,14 @@ describe("#platform: the web implementation agrees with Node's", () => {
       );
       side.atTurnEnd(() => order.push("first"));
       side.atTurnEnd(() => order.push("second"));
-      side.onNextTurn(() => order.push("next turn"));
+      const nextTurn = new Promise<void>((resolve) =>
+        side.onNextTurn(() => {
+          order.push("next turn");
+          resolve();
+        }),
+      );
       order.push("sync");
-      await timer;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await Promise.all([timer, nextTurn]);
       expect(order.slice(0, 3)).toEqual(["sync", "first", "second"]);
       expect(order).toContain("next turn");
     }

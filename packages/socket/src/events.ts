@@ -103,12 +103,7 @@ export class TypedEmitter<Events extends object> {
 
   /** Adds `listener` for the next `event` only. */
   once<K extends keyof Events & string>(event: K, listener: Listener<Events[K]>): this {
-    const wrapper = ((...args: unknown[]) => {
-      this.removeListener(event, wrapper);
-      (listener as AnyListener).apply(this, args);
-    }) as OnceWrapper;
-    wrapper.listener = listener as AnyListener;
-    return this.addListener(event, wrapper);
+    return this.addListener(event, this.#onceWrapper(event, listener as AnyListener));
   }
 
   /** Removes `listener` (added by `on` or `once`) for `event`. */
@@ -130,12 +125,17 @@ export class TypedEmitter<Events extends object> {
 
   /** Same as `once`, but the listener runs before those already added. */
   prependOnceListener(event: EventName, listener: AnyListener): this {
+    return this.prependListener(event, this.#onceWrapper(event, listener));
+  }
+
+  /** `listener` wrapped to remove itself before its one call; `off(listener)` finds it through `.listener`. */
+  #onceWrapper(event: EventName, listener: AnyListener): OnceWrapper {
     const wrapper = ((...args: unknown[]) => {
       this.removeListener(event, wrapper);
       listener.apply(this, args);
     }) as OnceWrapper;
     wrapper.listener = listener;
-    return this.prependListener(event, wrapper);
+    return wrapper;
   }
 
   /** Same as `off`, for any event name. */

@@ -30,7 +30,10 @@ export type PlatformWebSocketConstructor = new (url: string) => PlatformWebSocke
 
 /** Default {@link BrowserWsTransportOptions.highWaterMark}: 1 MiB. */
 export const DEFAULT_BROWSER_HIGH_WATER_MARK = 1024 * 1024;
-/** Default {@link BrowserWsTransportOptions.drainPollInterval}, in ms: browsers clamp shorter timers to it. */
+/**
+ * Default {@link BrowserWsTransportOptions.drainPollInterval}, in ms: browsers clamp a timer that keeps
+ * re-arming itself (as this poll does) to 4 ms anyway.
+ */
 export const DEFAULT_DRAIN_POLL_INTERVAL = 4;
 
 /**

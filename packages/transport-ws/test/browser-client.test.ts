@@ -13,7 +13,7 @@ import {
   optionRefusal,
   Reader,
   Resources,
-  withTimeout,
+  waitFor,
 } from "@msg/core/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
@@ -150,10 +150,14 @@ describe("browser ws transport", () => {
     client.pause();
     server.write(Buffer.alloc(6000, 1));
     server.write(Buffer.alloc(3000, 2));
-    // Within the limit: delivered in full once resumed.
-    const atServerProbe = new Reader(server);
-    client.write(Buffer.from("ping"));
-    await atServerProbe.untilLength(4, 5000, "a probe, so the held bytes have surely arrived");
+    // Within the limit: both messages arrive (bytesRead counts them) and are held, not delivered.
+    await waitFor(
+      () => (client as WsConnection).stats().bytesRead === 9000,
+      5000,
+      "9000 bytes read while paused",
+    );
+    expect(atClient.length).toBe(0);
+    expect(atClient.closed).toBe(false);
     client.resume();
     await atClient.untilLength(9000, 5000, "the held bytes");
     client.pause();
@@ -172,8 +176,7 @@ describe("browser ws transport", () => {
       "ws://127.0.0.1:0/",
     );
     const atServer = new Reader(server, { keep: false });
-    let drained = 0;
-    client.setHandler({ onData() {}, onDrain: () => drained++, onClose() {} });
+    const atClient = new Reader(client, { keep: false });
     const chunk = Buffer.alloc(256 * 1024, 3);
     let written = 0;
     while (client.write(chunk)) {
@@ -182,15 +185,8 @@ describe("browser ws transport", () => {
     }
     written += chunk.length;
     await atServer.until(() => atServer.length === written, `${written} bytes`, 20_000);
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        const check = () => (drained > 0 ? resolve() : setTimeout(check, 5));
-        check();
-      }),
-      5000,
-      "onDrain",
-    );
-    expect(drained).toBe(1);
+    await atClient.until(() => atClient.drains > 0, "onDrain", 5000);
+    expect(atClient.drains).toBe(1);
   });
 
   it("destroy() closes at once and the Node peer sees connection_lost with code 4006", async () => {

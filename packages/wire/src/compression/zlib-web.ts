@@ -1,3 +1,4 @@
+import { concatBytes } from "@msg/core";
 import {
   Z_BUF_ERROR,
   Z_NO_FLUSH,
@@ -60,18 +61,9 @@ export function inflateRaw(body: Uint8Array, limit: number): RawInflate {
   } finally {
     zlibInflateEnd(stream);
   }
-  return { output: join(parts, total), bodyLength: stream.next_in };
-}
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  // One step is the common case: its output is returned as it is, not copied.
+  const output = parts.length === 1 ? parts[0]! : concatBytes(parts, total);
+  return { output, bodyLength: stream.next_in };
 }
 
 /** CRC-32 of `data`, in plain JavaScript. */
