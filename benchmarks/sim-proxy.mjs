@@ -5,12 +5,15 @@
  * script with `--serve`), and the real `msg sim proxy` command between them.
  *
  *   node scripts/run.mjs build && node benchmarks/sim-proxy.mjs [--quick] [--json FILE]
- *     [--only overhead|fidelity] [--cases rtt,mbps,dgps] [--profile DIR]
+ *     [--only overhead|fidelity] [--cases rtt,mbps,dgps] [--native-relay] [--profile DIR]
  *
  * `--profile DIR` runs every `msg sim proxy` under `node --cpu-prof` and leaves the profiles in DIR.
+ * `--native-relay` adds a baseline: the C relay of native-relay.c (compiled with `cc`), the cost of a
+ * third process that is not Node.
  *
- * Overhead (no impairment): direct, through a bare `pipe()` relay process and through the proxy, back
- * to back per case and run; the ratios reported are medians of each run's ratios (5 runs; --quick: 1):
+ * Overhead (no impairment): direct, through a bare relay process in Node (`pipe()` for TCP, a connected
+ * socket for UDP) and through the proxy, back to back per case and run; the ratios reported are
+ * medians of each run's ratios (5 runs; --quick: 1):
  * - sequential round trips: one TCP connection sends 100 bytes and waits for the echo, in a loop;
  * - throughput: one TCP connection writes N MiB in 64 KiB writes; the server answers with the byte
  *   count once it has everything; MB/s = N / (first write → answer);
@@ -25,13 +28,14 @@
  * - UDP over 100k datagrams each (paced at 10k/s): `--loss 10`, `--duplicate 100`, `--corrupt 5`,
  *   `--reorder 25 --gap 5 --latency 10`, counted by the server and compared with the proxy's counters.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -47,9 +51,13 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     cases: { type: "string", default: "rtt,mbps,dgps" },
     profile: { type: "string" },
+    "native-relay": { type: "boolean", default: false },
   },
 });
 
+if (args.only !== undefined && args.only !== "overhead" && args.only !== "fidelity") {
+  throw new Error(`--only takes overhead or fidelity, got ${args.only}`);
+}
 const SETTINGS = args.quick
   ? {
       roundTrips: 500,
@@ -419,15 +427,51 @@ out.connect(${upstream.udp}, "127.0.0.1", () =>
   return { tcp, udp, close: () => child.kill() };
 }
 
+/**
+ * The C relay of native-relay.c, compiled with `cc` into a temporary directory: the cost of a third
+ * process that is not Node. Undefined (with a note) when no C compiler is found.
+ */
+async function startNativeRelay(upstream) {
+  const dir = mkdtempSync(join(tmpdir(), "native-relay-"));
+  const binary = join(dir, "native-relay");
+  const source = join(dirname(fileURLToPath(import.meta.url)), "native-relay.c");
+  const compiler = spawnSync(process.env.CC ?? "cc", ["-O2", "-o", binary, source], { stdio: "inherit" });
+  if (compiler.status !== 0) {
+    process.stderr.write("[sim-proxy] --native-relay: no C compiler (cc) worked; measured without it\n");
+    return undefined;
+  }
+  const child = spawn(binary, [String(upstream.tcp), String(upstream.udp)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = await bounded(
+    once(createInterface({ input: child.stdout }), "line"),
+    "native relay start",
+    15_000,
+  );
+  const [tcp, udp] = line.split(" ").map(Number);
+  return {
+    tcp,
+    udp,
+    close: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function overhead(server) {
   const tcpProxy = await startProxy(["--upstream", `127.0.0.1:${server.tcp}`]);
   const udpProxy = await startProxy(["--udp", "--upstream", `127.0.0.1:${server.udpCount}`]);
-  const relay = await startRelay({ tcp: server.tcp, udp: server.udpCount });
+  const upstream = { tcp: server.tcp, udp: server.udpCount };
+  const relay = await startRelay(upstream);
+  const native = args["native-relay"] ? await startNativeRelay(upstream) : undefined;
   const ports = {
-    direct: { tcp: server.tcp, udp: server.udpCount },
+    direct: upstream,
     relay: { tcp: relay.tcp, udp: relay.udp },
+    native: native && { tcp: native.tcp, udp: native.udp },
     proxy: { tcp: tcpProxy.port, udp: udpProxy.port },
   };
+  const sides = ["direct", "relay", ...(native ? ["native"] : []), "proxy"];
   const allCases = {
     rtt: (side) => roundTrips(ports[side].tcp, SETTINGS.roundTrips).then((r) => r.perSec),
     mbps: (side) => throughput(ports[side].tcp, SETTINGS.throughputBytes),
@@ -435,20 +479,25 @@ async function overhead(server) {
   };
   const chosen = args.cases.split(",");
   const cases = Object.fromEntries(Object.entries(allCases).filter(([name]) => chosen.includes(name)));
-  // Direct, relayed and proxied are measured back to back, per case and run, and each run gives one
-  // ratio: the load of a shared machine drifts within seconds, and a ratio of neighbours cancels most of it.
+  // Every side is measured back to back, per case and run, and each run gives one ratio per side:
+  // the load of a shared machine drifts within seconds, and a ratio of neighbours cancels most of it.
   const samples = {};
   for (const [name, measure] of Object.entries(cases)) {
-    const sides = ["direct", "relay", "proxy"];
-    samples[name] = { direct: [], relay: [], proxy: [], ratio: [], vsRelay: [] };
+    samples[name] = Object.fromEntries(
+      sides.flatMap((side) => [
+        [side, []],
+        [`${side}Ratio`, []],
+      ]),
+    );
+    samples[name].vsRelay = [];
     for (let run = 0; run < SETTINGS.runs; run++) {
       const got = {};
       for (const side of sides) {
         got[side] = await bounded(measure(side), `${side} ${name}`);
         samples[name][side].push(got[side]);
       }
-      samples[name].ratio.push(got.proxy / got.direct);
-      if (got.relay) samples[name].vsRelay.push(got.proxy / got.relay);
+      for (const side of sides) samples[name][`${side}Ratio`].push(got[side] / got.direct);
+      samples[name].vsRelay.push(got.proxy / got.relay);
       process.stderr.write(
         `[sim-proxy] ${name} run ${run + 1}: ${sides.map((side) => `${side} ${fmt(got[side])}`).join(", ")}\n`,
       );
@@ -457,30 +506,45 @@ async function overhead(server) {
   await tcpProxy.stop();
   await udpProxy.stop();
   relay.close();
+  native?.close();
   const median = (name, key) =>
     samples[name]?.[key].length > 0 ? medianSample(samples[name][key]) : undefined;
   const times = (value) => (value === undefined ? "—" : `${value.toFixed(2)}×`);
   const row = (name, label, goal) => [
     label,
     fmt(median(name, "direct")),
-    median(name, "relay") === undefined ? "—" : fmt(median(name, "relay")),
+    ...(native ? [fmt(median(name, "native")), times(median(name, "nativeRatio"))] : []),
+    fmt(median(name, "relay")),
+    times(median(name, "relayRatio")),
     fmt(median(name, "proxy")),
-    times(median(name, "ratio")),
+    times(median(name, "proxyRatio")),
     times(median(name, "vsRelay")),
     goal,
   ];
   return {
     table: markdownTable(
-      ["case", "direct", "pipe() relay", "msg sim proxy", "proxy ÷ direct", "proxy ÷ relay", "goal"],
       [
-        samples.rtt && row("rtt", "sequential round trips/s, 100 B", "≥ 0.5× direct"),
-        samples.mbps && row("mbps", "throughput MB/s, 64 KiB writes", "≥ 0.7× direct"),
+        "case",
+        "direct",
+        ...(native ? ["C relay", "C relay ÷ direct"] : []),
+        "pipe() relay",
+        "relay ÷ direct",
+        "msg sim proxy",
+        "proxy ÷ direct",
+        "proxy ÷ relay",
+        "goal",
+      ],
+      [
+        samples.rtt && row("rtt", "sequential round trips/s, 100 B", "proxy ≥ 0.5× direct"),
+        samples.mbps && row("mbps", "throughput MB/s, 64 KiB writes", "proxy ≥ 0.7× direct"),
         samples.dgps && row("dgps", `UDP datagrams/s, ${DATAGRAM_SIZE} B`, "proxy ≥ 100k/s"),
       ].filter(Boolean),
     ),
     // A case left out with --cases passes nothing: only the full set can pass.
     pass:
-      median("rtt", "ratio") >= 0.5 && median("mbps", "ratio") >= 0.7 && median("dgps", "proxy") >= 100_000,
+      median("rtt", "proxyRatio") >= 0.5 &&
+      median("mbps", "proxyRatio") >= 0.7 &&
+      median("dgps", "proxy") >= 100_000,
     samples,
   };
 }

@@ -268,6 +268,10 @@ class Pipe {
       faults: this.#armedFaults(),
       prng: engine.prng,
       scheduler: engine.scheduler,
+      // With no impairment and no toxic, each chunk goes to the other socket inside the data
+      // callback (no timer, no task per chunk); counters still move, and an impairment or toxic
+      // added later takes over from the next chunk.
+      passThrough: true,
       deliver: (chunk) => {
         if (destination.destroyed) return;
         if (!destination.write(chunk)) {
