@@ -204,12 +204,16 @@ int main(int argc, char **argv) {
         if (!in || !out) continue;
         int other = in->to;
         /* Both directions through this fd: its input, and output stuck on it. */
-        if ((events[i].events & (EPOLLERR | EPOLLHUP)) || pump(in) < 0 || pump(reader_of[other]) < 0) {
+        if ((events[i].events & EPOLLERR) || pump(in) < 0 || pump(reader_of[other]) < 0) {
           close_pair(in);
           continue;
         }
         rearm(fd);
         rearm(other);
+        /* Hung up both ways, read to the end and nothing left to write to it: stop hearing of it
+           (level-triggered epoll would report the hang-up again and again) until its partner ends. */
+        if ((events[i].events & EPOLLHUP) && in->eof && out->start == out->end)
+          epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
       }
     }
   }
