@@ -48,8 +48,10 @@ describe("TcpProxy", () => {
   });
 
   it("keeps the upstream's bytes intact while its reads queue behind a slow client and the link changes midway", async () => {
-    // The upstream side reads into a reused buffer: a read whose bytes a queued write still holds, or
-    // that an impaired link keeps, must not be overwritten by the next read.
+    // The upstream side reads into a reused buffer: bytes an impaired link keeps are copied, and a
+    // read whose bytes a queued write still holds gets a fresh buffer next. This checks the bytes
+    // across buffer reuse, backpressure and both link changes; it does not force the narrow case of a
+    // queued write below the high-water mark (no pause), which the writableLength check guards.
     const payload = randomBytes(16 << 20);
     const sender = await tcpServer((socket) => socket.end(payload));
     cleanup.push(() => sender.close());
