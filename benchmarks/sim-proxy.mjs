@@ -89,6 +89,14 @@ const msgBin = join(
   "msg.js",
 );
 
+/** Child processes still running, killed when the script ends, even after a failure. */
+const children = new Set();
+function track(child) {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Server process: a TCP echo / sink and a UDP sink, reporting over the IPC channel.
 
@@ -187,9 +195,11 @@ function bounded(promise, what, ms = CALL_TIMEOUT_MS) {
 }
 
 async function startServer() {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve"], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child = track(
+    spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve"], {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+  );
   const [message] = await bounded(once(child, "message"), "server start", 15_000);
   const waiters = new Set();
   let acked = 0;
@@ -234,12 +244,14 @@ async function startServer() {
 /** Starts `msg sim proxy FLAGS`; resolves once it prints its ready event. */
 async function startProxy(flags) {
   const profile = args.profile ? ["--cpu-prof", "--cpu-prof-dir", args.profile] : [];
-  const child = spawn(
-    process.execPath,
-    [...profile, msgBin, "sim", "proxy", "--listen", "127.0.0.1:0", "--json", ...flags],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
+  const child = track(
+    spawn(
+      process.execPath,
+      [...profile, msgBin, "sim", "proxy", "--listen", "127.0.0.1:0", "--json", ...flags],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    ),
   );
   const lines = createInterface({ input: child.stdout });
   const events = [];
@@ -422,7 +434,7 @@ out.connect(${upstream.udp}, "127.0.0.1", () =>
     server.listen(0, "127.0.0.1", () => console.log(server.address().port, udp.address().port)),
   ),
 );`;
-  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = track(spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] }));
   const [line] = await bounded(once(createInterface({ input: child.stdout }), "line"), "relay start", 15_000);
   const [tcp, udp] = line.split(" ").map(Number);
   return { tcp, udp, pid: child.pid, close: () => child.kill() };
@@ -457,24 +469,18 @@ async function startNativeRelay(upstream) {
     process.stderr.write("[sim-proxy] --native-relay: no C compiler (cc) worked; measured without it\n");
     return undefined;
   }
-  const child = spawn(binary, [String(upstream.tcp), String(upstream.udp)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = track(
+    spawn(binary, [String(upstream.tcp), String(upstream.udp)], { stdio: ["ignore", "pipe", "inherit"] }),
+  );
+  // Once it runs, the binary can go (Linux keeps a running program's file until it exits).
+  child.once("spawn", () => rmSync(dir, { recursive: true, force: true }));
   const [line] = await bounded(
     once(createInterface({ input: child.stdout }), "line"),
     "native relay start",
     15_000,
   );
   const [tcp, udp] = line.split(" ").map(Number);
-  return {
-    tcp,
-    udp,
-    pid: child.pid,
-    close: () => {
-      child.kill();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { tcp, udp, pid: child.pid, close: () => child.kill() };
 }
 
 async function overhead(server) {
@@ -726,6 +732,7 @@ async function main() {
     process.exitCode = pass ? 0 : 1;
   } finally {
     server.close();
+    for (const child of children) child.kill();
   }
 }
 
