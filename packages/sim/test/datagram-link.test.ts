@@ -27,6 +27,28 @@ describe("DatagramLink: delay", () => {
     expect(link.stats.bytes).toBe(100_000);
   });
 
+  it("passThrough delivers inside send() on a perfect link, in the order the scheduler would, and counts as before", () => {
+    const rig = datagramRig({ latencyMs: 10 }, 1, { passThrough: true });
+    rig.link.send(new Uint8Array([1]));
+    rig.link.setImpairment({});
+    // Datagrams keep no order: the undelayed one overtakes the one still held, with or without passThrough.
+    rig.link.send(new Uint8Array([2]));
+    expect(rig.arrivals.map(({ packet }) => packet[0])).toEqual([2]);
+    rig.scheduler.advance(10);
+    expect(rig.arrivals.map(({ packet }) => packet[0])).toEqual([2, 1]);
+    rig.link.send(new Uint8Array([3]));
+    expect(rig.arrivals.map(({ packet }) => packet[0])).toEqual([2, 1, 3]);
+    expect(rig.link.stats).toMatchObject({ packets: 3, bytes: 3, queueBytes: 0 });
+    expect(rig.trace.map((d) => d.outcome)).toEqual(["delivered", "delivered", "delivered"]);
+    rig.link.setPartitioned(true);
+    rig.link.send(new Uint8Array([4]));
+    rig.link.setPartitioned(false);
+    rig.link.close();
+    rig.link.send(new Uint8Array([5]));
+    expect(rig.arrivals).toHaveLength(3);
+    expect(rig.link.stats.blackholedBytes).toBe(1);
+  });
+
   it("uniform jitter: mean = latency within 1 %, values within latency ± jitter, sd = jitter/√3 within 10 %", () => {
     const { delays } = run({ latencyMs: 50, jitterMs: 10 }, 20_000);
     expect(Math.abs(mean(delays) - 50) / 50).toBeLessThan(0.01);

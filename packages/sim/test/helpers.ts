@@ -11,7 +11,7 @@ export function stddev(values: number[]): number {
 }
 
 /** A datagram link on a manual clock that records what arrives and when. */
-export function datagramRig(impairment: Impairment, seed = 1) {
+export function datagramRig(impairment: Impairment, seed = 1, options: { passThrough?: boolean } = {}) {
   const scheduler = new ManualScheduler();
   const arrivals: { packet: Uint8Array; at: number }[] = [];
   const trace: LinkDecision[] = [];
@@ -21,6 +21,7 @@ export function datagramRig(impairment: Impairment, seed = 1) {
     scheduler,
     deliver: (packet) => arrivals.push({ packet, at: scheduler.now() }),
     trace: (decision) => trace.push(decision),
+    ...options,
   });
   return { scheduler, arrivals, trace, link };
 }

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { waitFor } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { fixedPolicy, type Impairment, parseRate, TcpProxy } from "../src/index.js";
+import { fixedPolicy, type Impairment, type PathConfig, parseRate, TcpProxy } from "../src/index.js";
 import { dial, echoServer, readBytes, readToClose, tcpServer } from "./proxy-helpers.js";
 
 const both = (impairment: Impairment) => fixedPolicy({ up: { impairment }, down: { impairment } });
@@ -45,6 +45,35 @@ describe("TcpProxy", () => {
     expect(stats).toMatchObject({ accepted: 1, active: 0, upstreamFailed: 0 });
     expect(stats.up.bytes).toBe(payload.length);
     expect(stats.down.bytes).toBe(payload.length);
+  });
+
+  it("keeps the upstream's bytes intact while its reads queue behind a slow client and the link changes midway", async () => {
+    // The upstream side reads into a reused buffer: bytes an impaired link keeps are copied, and a
+    // read whose bytes a queued write still holds gets a fresh buffer next. This checks the bytes
+    // across buffer reuse, backpressure and both link changes; it does not force the narrow case of a
+    // queued write below the high-water mark (no pause), which the writableLength check guards.
+    const payload = randomBytes(16 << 20);
+    const sender = await tcpServer((socket) => socket.end(payload));
+    cleanup.push(() => sender.close());
+    let path: PathConfig = { up: {}, down: {} };
+    const proxy = new TcpProxy({
+      listen: "127.0.0.1:0",
+      upstream: sender.address,
+      policy: { configure: () => path },
+    });
+    const address = await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const socket = await dial(address);
+    socket.pause();
+    await waitFor(() => proxy.stats().down.bytes > 0, 5000, "the first bytes through");
+    path = { up: {}, down: { impairment: { latencyMs: 2 } } };
+    proxy.reconfigure();
+    const reading = readBytes(socket, payload.length, 20_000);
+    await waitFor(() => proxy.stats().down.bytes > payload.length / 2, 20_000, "half the payload");
+    path = { up: {}, down: {} };
+    proxy.reconfigure();
+    expect((await reading).equals(payload)).toBe(true);
+    socket.destroy();
   });
 
   it("adds the configured latency each way (wide margins here; docs/benchmarks.md has the precise figure)", async () => {

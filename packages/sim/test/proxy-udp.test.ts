@@ -124,6 +124,23 @@ describe("UdpProxy", () => {
     expect(setup.proxy.stats().up.reordered).toBe(count / gap);
   });
 
+  it("counts the errors of an upstream that refuses datagrams, and stays up", async () => {
+    const closed = await udpSocket();
+    const refusing = closed.address;
+    await new Promise<void>((resolve) => closed.socket.close(() => resolve()));
+    const proxy = new UdpProxy({ listen: "127.0.0.1:0", upstream: refusing });
+    const [host, port] = splitAddress(await proxy.start());
+    const client = await udpSocket();
+    cleanup.push(
+      () => proxy.stop(),
+      () => client.socket.close(),
+    );
+    for (let i = 0; i < 3; i++) client.socket.send(datagram(i), port, host);
+    await waitFor(() => proxy.stats().sendErrors > 0, 5000, "the refusal to be counted");
+    expect(proxy.stats()).toMatchObject({ mappings: 1, up: { packets: 3 } });
+    expect(proxy.listening).toBe(true);
+  });
+
   it("expires idle mappings", async () => {
     const { proxy, client, host, port, received } = await setupProxy({}, { idleTimeoutMs: 100 });
     client.send(datagram(0), port, host);

@@ -16,6 +16,13 @@ export interface DatagramLinkOptions {
    */
   deliver(packet: Uint8Array, tag: unknown): void;
   trace?(decision: LinkDecision): void;
+  /**
+   * On a perfect link, call `deliver` straight from `send()` instead of on the scheduler's next turn
+   * (no timer, no per-packet task; the order is the same, since an undelayed datagram overtakes
+   * delayed ones either way). Only for a `deliver` that does not call back into `send()`
+   * synchronously. Default false.
+   */
+  passThrough?: boolean;
 }
 
 /**
@@ -74,6 +81,12 @@ export class DatagramLink {
     if (this.#held >= config.queueLimitPackets || impairer.rateQueueFull(now, bytes)) {
       this.#counters.queueDrops++;
       this.#trace.record(bytes, 0, undefined, "queue_drop");
+      return;
+    }
+    if (config.perfect && this.#options.passThrough === true) {
+      this.#counters.delivered(bytes, 0);
+      this.#trace.record(bytes, 0, now, "delivered");
+      this.#options.deliver(packet, tag);
       return;
     }
     let delay = impairer.delay();

@@ -106,6 +106,11 @@ export class StreamLink {
     return this.#state === "open" && this.#limitRemaining !== 0 && this.#hasRoom();
   }
 
+  /** True while `write()` would hand a chunk straight to `deliver` (see the `passThrough` option). */
+  get passesThrough(): boolean {
+    return this.#state === "open" && !this.#faults.timeout && !this.#partitioned && this.#canPassThrough();
+  }
+
   /** True once the link was reset or destroyed, or its close was delivered. */
   get closed(): boolean {
     return this.#state === "closed";

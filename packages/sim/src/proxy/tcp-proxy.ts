@@ -7,6 +7,9 @@ import { ProxyBase } from "./proxy-base.js";
 
 const log = createLogger("sim.proxy.tcp");
 
+/** Size of the buffer an upstream socket reads into: libuv's own read size. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 export interface TcpProxyOptions extends ProxyOptions {
   /** Give up connecting upstream after this long; the client is then closed and counted. Default 10 000 ms. */
   connectTimeoutMs?: number;
@@ -98,10 +101,25 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
     }
     const id = this.nextConnectionId();
     const { host, port } = parseHostPort(this.options.upstream);
-    const upstream = connect({ host, port, allowHalfOpen: true });
+    const reads = new ReadBuffer();
+    // The upstream side reads into a reused buffer (net's `onread`) and hands each read to its pipe
+    // directly, without a stream's per-chunk machinery; a server's accepted sockets cannot do that.
+    const upstream = connect({
+      host,
+      port,
+      allowHalfOpen: true,
+      onread: {
+        buffer: reads.next,
+        // The buffer is always one of ours (a Buffer); pausing is the pipe's job (pause/resume).
+        callback: (bytes, buffer) => {
+          if (connection.fromUpstream((buffer as Buffer).subarray(0, bytes))) reads.lend();
+          return true;
+        },
+      },
+    });
     upstream.setNoDelay(true);
     client.setNoDelay(true);
-    const connection = new ProxiedConnection(id, client, upstream, {
+    const connection: ProxiedConnection = new ProxiedConnection(id, client, upstream, {
       seed: this.options.seed ?? 0,
       label: this.options.label ?? "",
       scheduler: this.options.scheduler ?? realScheduler,
@@ -128,6 +146,30 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
       this.totals.retire(connection.linkStats("up"), connection.linkStats("down"));
       this.options.policy?.forget?.(id);
     });
+  }
+}
+
+/**
+ * The buffer an upstream socket reads into: one buffer, reused read after read, so a read allocates
+ * nothing, unless a write still holds the bytes of the last read (it queued them); the next read
+ * then gets a fresh buffer and the old one goes with the write.
+ */
+class ReadBuffer {
+  #buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  #lent = false;
+
+  /** The buffer for the next read (net's `onread.buffer`). */
+  readonly next = (): Buffer => {
+    if (this.#lent) {
+      this.#buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.#lent = false;
+    }
+    return this.#buffer;
+  };
+
+  /** The last read's bytes are still referenced: do not read into them again. */
+  lend(): void {
+    this.#lent = true;
   }
 }
 
@@ -192,6 +234,17 @@ class ProxiedConnection {
       scheduler,
       fault,
     });
+    const up = this.#up;
+    this.#client.on("data", (chunk: Buffer) => up.take(chunk, false));
+  }
+
+  /**
+   * One read of the upstream socket, a view of its reused read buffer. Returns true when the bytes
+   * are still referenced afterwards, so the buffer must not be read into again.
+   */
+  fromUpstream(chunk: Buffer): boolean {
+    // Reading starts after "connect", and pair() runs in the "connect" listener: the pipe exists.
+    return this.#down!.take(chunk, true);
   }
 
   configure(path: { up: DirectionConfig; down: DirectionConfig }): void {
@@ -244,10 +297,14 @@ class ProxiedConnection {
   }
 }
 
-/** One direction of a connection: source socket → StreamLink → destination socket, with backpressure. */
+/**
+ * One direction of a connection: source socket → StreamLink → destination socket, with backpressure.
+ * The owner hands it what the source reads (`take`).
+ */
 class Pipe {
   readonly link: StreamLink;
   readonly #source: Socket;
+  readonly #destination: Socket;
   readonly #fault: (error: Error, reset: boolean) => void;
   #config: DirectionConfig;
   #sawData = false;
@@ -261,6 +318,7 @@ class Pipe {
     engine: { prng: Prng; scheduler: Scheduler; fault(error: Error, reset: boolean): void },
   ) {
     this.#source = source;
+    this.#destination = destination;
     this.#config = config;
     this.#fault = engine.fault;
     this.link = new StreamLink({
@@ -268,6 +326,10 @@ class Pipe {
       faults: this.#armedFaults(),
       prng: engine.prng,
       scheduler: engine.scheduler,
+      // With no impairment and no toxic, each chunk goes to the other socket inside the data
+      // callback (no timer, no task per chunk); counters still move, and an impairment or toxic
+      // added later takes over from the next chunk.
+      passThrough: true,
       deliver: (chunk) => {
         if (destination.destroyed) return;
         if (!destination.write(chunk)) {
@@ -289,18 +351,26 @@ class Pipe {
       this.#destinationFull = false;
       this.#gate();
     });
-    source.on("data", (chunk: Buffer) => {
-      if (!this.#sawData) {
-        this.#sawData = true;
-        if (this.#config.faults?.resetPeerMs !== undefined) this.link.setFaults(this.#config.faults);
-      }
-      if (!this.link.write(chunk)) {
-        this.#linkFull = true;
-        this.#gate();
-      }
-    });
     source.on("end", () => this.link.end());
     source.resume();
+  }
+
+  /**
+   * Takes one read of the source. `borrowed`: the chunk is a view of a read buffer the source reuses;
+   * the link gets a copy when it would hold the chunk, so only a write the destination queued keeps
+   * the view. Returns true when the chunk is still referenced afterwards (always false unless borrowed).
+   */
+  take(chunk: Buffer, borrowed: boolean): boolean {
+    if (!this.#sawData) {
+      this.#sawData = true;
+      if (this.#config.faults?.resetPeerMs !== undefined) this.link.setFaults(this.#config.faults);
+    }
+    const direct = this.link.passesThrough;
+    if (!this.link.write(borrowed && !direct ? Buffer.from(chunk) : chunk)) {
+      this.#linkFull = true;
+      this.#gate();
+    }
+    return borrowed && direct && this.#destination.writableLength > 0;
   }
 
   configure(config: DirectionConfig): void {

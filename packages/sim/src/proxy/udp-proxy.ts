@@ -1,6 +1,8 @@
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { createSocket, type RemoteInfo, type Socket, type SocketOptions } from "node:dgram";
+import { lookup as lookupCallback } from "node:dns";
 import { lookup } from "node:dns/promises";
 import { once } from "node:events";
+import { isIP } from "node:net";
 import { createLogger, ErrorCode, formatHostPort, MsgError, parseHostPort } from "@msg/core";
 import { DatagramLink, Prng, realScheduler, type Scheduler } from "../engine/index.js";
 import type { DirectionConfig, DirectionTotals, ProxyOptions } from "./path.js";
@@ -14,6 +16,27 @@ const log = createLogger("sim.proxy.udp");
  * counter of ours would see it.
  */
 const SOCKET_BUFFERS = { recvBufferSize: 4 << 20, sendBufferSize: 1 << 20 };
+
+/**
+ * dgram resolves the address of every send (and of bind and connect) through its `lookup`, and the
+ * default, `dns.lookup`, answers even an IP address on the next tick: a deferred call per datagram.
+ * Every address this proxy hands to its sockets is already an IP address (both ends are resolved at
+ * start, clients come as IP addresses), so this lookup answers those at once; dgram then sends,
+ * binds and connects synchronously. A name still goes to `dns.lookup`.
+ */
+const answerAddressesAtOnce: SocketOptions["lookup"] = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family === 0) lookupCallback(hostname, options, callback);
+  else callback(null, hostname, family);
+};
+
+function udpSocket(family: number): Socket {
+  return createSocket({
+    type: family === 6 ? "udp6" : "udp4",
+    lookup: answerAddressesAtOnce,
+    ...SOCKET_BUFFERS,
+  });
+}
 
 /** Stream faults in the policy's answer are ignored; the upstream is resolved once, at start. */
 export interface UdpProxyOptions extends ProxyOptions {
@@ -33,7 +56,11 @@ export interface UdpProxyStats {
   mappingsExpired: number;
   /** Datagrams dropped because `maxMappings` mappings were open when a new client sent. */
   refused: number;
-  /** Datagrams the kernel refused to send (either direction). */
+  /**
+   * Errors the kernel reported on the proxy's sockets, such as the upstream refusing datagrams (an
+   * ICMP port unreachable, reported on the connected upstream socket). A datagram dgram fails to hand
+   * to the kernel is dropped without a report.
+   */
   sendErrors: number;
   /** Client → upstream. */
   up: DirectionTotals;
@@ -52,6 +79,8 @@ export class UdpProxy extends ProxyBase<UdpProxyOptions> {
   #socket: Socket | undefined;
   #upstream: { address: string; family: 4 | 6; port: number } | undefined;
   #sweeper: NodeJS.Timeout | undefined;
+  /** The mapping of the last datagram from a client: a burst from one client skips the map lookup. */
+  #recent: ClientMapping | undefined;
   readonly #counts = { mappingsCreated: 0, mappingsExpired: 0, refused: 0, sendErrors: 0 };
 
   override get listening(): boolean {
@@ -82,10 +111,12 @@ export class UdpProxy extends ProxyBase<UdpProxyOptions> {
         },
       );
     }
-    const socket = createSocket({ type: listenFamily === 6 ? "udp6" : "udp4", ...SOCKET_BUFFERS });
+    const socket = udpSocket(listenFamily);
     try {
+      // With a lookup that answers at once, bind may emit "listening" before it returns.
+      const listening = once(socket, "listening");
       socket.bind(listen.port, listen.host);
-      await once(socket, "listening");
+      await listening;
     } catch (error) {
       socket.close();
       throw new MsgError(
@@ -139,15 +170,23 @@ export class UdpProxy extends ProxyBase<UdpProxyOptions> {
   }
 
   #fromClient(packet: Buffer, from: RemoteInfo): void {
-    const key = formatHostPort(from.address, from.port);
-    let mapping = this.#mappings.get(key);
-    if (!mapping) {
-      if (this.#mappings.size >= (this.options.maxMappings ?? 4096)) {
-        this.#counts.refused++;
-        return;
+    let mapping = this.#recent;
+    if (
+      mapping === undefined ||
+      mapping.client.port !== from.port ||
+      mapping.client.address !== from.address
+    ) {
+      const key = formatHostPort(from.address, from.port);
+      mapping = this.#mappings.get(key);
+      if (!mapping) {
+        if (this.#mappings.size >= (this.options.maxMappings ?? 4096)) {
+          this.#counts.refused++;
+          return;
+        }
+        mapping = this.#open(from);
+        this.#mappings.set(key, mapping);
       }
-      mapping = this.#open(from);
-      this.#mappings.set(key, mapping);
+      this.#recent = mapping;
     }
     mapping.lastActive = this.#scheduler.now();
     mapping.up.send(packet);
@@ -158,36 +197,41 @@ export class UdpProxy extends ProxyBase<UdpProxyOptions> {
     this.#counts.mappingsCreated++;
     const upstream = this.#upstream!;
     const listening = this.#socket!;
-    const socket = createSocket({ type: upstream.family === 6 ? "udp6" : "udp4", ...SOCKET_BUFFERS });
+    const socket = udpSocket(upstream.family);
     socket.on("error", (error) => {
       this.#counts.sendErrors++;
       log.debug("upstream socket error", { error });
     });
+    // Connected, the upstream socket sends without an address per datagram (cheaper in dgram and in
+    // the kernel), and the kernel passes it only the upstream's datagrams. The lookup answering at
+    // once makes this bind and connect before connect() returns, so the first datagram can go.
+    socket.connect(upstream.port, upstream.address);
     const path = this.policyFor(id);
     const seed = this.options.seed ?? 0;
     const label = this.options.label ?? "";
     const mapping = new ClientMapping(
       id,
+      { address: client.address, port: client.port },
       socket,
       new DatagramLink({
         impairment: path.up.impairment,
         prng: Prng.derive(seed, "udp", label, String(id), "up"),
         scheduler: this.#scheduler,
-        deliver: (packet) => socket.send(packet, upstream.port, upstream.address),
+        passThrough: true,
+        deliver: (packet) => socket.send(packet),
       }),
       new DatagramLink({
         impairment: path.down.impairment,
         prng: Prng.derive(seed, "udp", label, String(id), "down"),
         scheduler: this.#scheduler,
+        passThrough: true,
         deliver: (packet) => {
           if (this.#socket === listening) listening.send(packet, client.port, client.address);
         },
       }),
     );
     mapping.lastActive = this.#scheduler.now();
-    socket.on("message", (packet, from) => {
-      // Only the upstream's datagrams count; anything else reaching this ephemeral port is ignored.
-      if (from.port !== upstream.port || from.address !== upstream.address) return;
+    socket.on("message", (packet) => {
       mapping.lastActive = this.#scheduler.now();
       mapping.down.send(packet);
     });
@@ -207,6 +251,7 @@ export class UdpProxy extends ProxyBase<UdpProxyOptions> {
   #remove(key: string): void {
     const mapping = this.#mappings.get(key)!;
     this.#mappings.delete(key);
+    if (this.#recent === mapping) this.#recent = undefined;
     mapping.close();
     this.totals.retire([mapping.up.stats], [mapping.down.stats]);
     this.options.policy?.forget?.(mapping.id);
@@ -219,6 +264,7 @@ class ClientMapping {
 
   constructor(
     readonly id: number,
+    readonly client: { readonly address: string; readonly port: number },
     readonly socket: Socket,
     readonly up: DatagramLink,
     readonly down: DatagramLink,
