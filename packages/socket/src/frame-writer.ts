@@ -3,6 +3,7 @@ import {
   PUBSUB_FIXED_HEADER_SIZE,
   REQREP_HEADER_SIZE,
   writePubSubHeader,
+  writePubSubSeqAndSize,
   writeReqRepHeader,
 } from "@msg/wire";
 
@@ -146,7 +147,7 @@ export class FrameWriter {
     // One TypedArray#set for the whole header, then seq and size over its last 8 bytes: a byte loop
     // over the 20-odd fixed bytes measured twice as slow as the set.
     batch.set(header, offset);
-    const end = writeSeqAndSize(batch, offset + header.byteLength - 8, seq, size);
+    const end = writePubSubSeqAndSize(batch, offset + header.byteLength, seq, size);
     batch.set(payload, end);
     this.#batchUsed = end + size;
     if (this.#batchUsed >= this.#batchSize) this.flush();
@@ -262,17 +263,4 @@ export class FrameWriter {
     }
     this.flush();
   };
-}
-
-/** Writes a pub/sub header's last two fields, seq (mod 2^32) and payload size; returns the offset after them. */
-function writeSeqAndSize(target: Uint8Array, offset: number, seq: number, size: number): number {
-  target[offset] = seq >>> 24;
-  target[offset + 1] = seq >>> 16;
-  target[offset + 2] = seq >>> 8;
-  target[offset + 3] = seq;
-  target[offset + 4] = size >>> 24;
-  target[offset + 5] = size >>> 16;
-  target[offset + 6] = size >>> 8;
-  target[offset + 7] = size;
-  return offset + 8;
 }

@@ -39,6 +39,7 @@ export {
   SUBSCRIBE_PREFIX,
   UNSUBSCRIBE_PREFIX,
   writePubSubHeader,
+  writePubSubSeqAndSize,
 } from "./pubsub.js";
 export {
   encodeReqRep,

@@ -61,6 +61,22 @@ export function writePubSubHeader(
   return tail + 16;
 }
 
+/**
+ * Fills in the last two fields of a pub/sub header ending at `headerEnd`: seq (mod 2^32) and the payload
+ * size, as {@link writePubSubHeader} writes them. For a header built once and copied per frame with only
+ * these two changing; unchecked, since the header it completes was. Returns `headerEnd`.
+ */
+export function writePubSubSeqAndSize(
+  target: Uint8Array,
+  headerEnd: number,
+  seq: number,
+  size: number,
+): number {
+  writeU32(target, headerEnd - 8, seq);
+  writeU32(target, headerEnd - 4, size);
+  return headerEnd;
+}
+
 /** Header and payload in one new buffer. A string topic is encoded to UTF-8 (see {@link encodeTopic}). */
 export function encodePubSub(frame: {
   compression: number;
