@@ -14,12 +14,15 @@
  *   - `natural without await`: the same, awaiting `publish()`'s result only when it is a promise;
  *   - `publish alone`: one payload made once, `publish()` with no await: the library's part;
  *   - `batched`: groups of 256 payloads made as in `natural`, `await pub.publishMany()` (msg-batched);
- *   - `publishMany alone`: the same 256 payloads made once, `publishMany()` per group.
+ *   - `publishMany alone`: the same 256 payloads made once, `publishMany()` per group;
+ *   - `await undefined alone`: a loop of N `await undefined`, no socket: what the `await` itself costs.
  * - Sub side: a SubSocket (`whenFull: "block"`) in this process; the publisher is a node:net server
  *   that, once the subscription arrives, writes one pre-encoded chunk of 512 frames (topic `bench`,
  *   100 B each; their seqs restart with every chunk, which the Sub only counts as gaps) over and
  *   over, as fast as the socket takes it. Loops: `for await (const m of sub)` and
- *   `for await (const batch of sub.batches())`, N messages each, each payload's last byte checked.
+ *   `for await (const batch of sub.batches())`, N messages each, each payload's last byte checked;
+ *   and, no socket, `for await` over a minimal async iterator whose `next()` returns
+ *   `Promise.resolve({ value, done: false })`: what a `for await` step itself costs.
  *
  * Each round runs every loop of a side once, in alternating order; the first round is a warm-up. The
  * table shows, per loop, the lowest and the median CPU time (user + system, `process.cpuUsage`) per
@@ -132,6 +135,9 @@ async function pubSide() {
         if (waiting) await waiting;
       }
     },
+    "await undefined alone": async () => {
+      for (let i = 0; i < count; i++) await undefined;
+    },
   });
   await pub.close({ linger: 5000 });
   child.kill();
@@ -145,6 +151,7 @@ async function subSide() {
   const sub = new SubSocket(new TcpTransport(), { whenFull: "block" });
   await sub.subscribe(TOPIC);
   await sub.connect(`127.0.0.1:${port}`);
+  const fixedMessage = { topic: TOPIC, payload: freshPayload(0), publisher: "", seq: 0, timestamp: 0 };
   const check = (message) => {
     if (message.payload[SIZE - 1] !== 7) throw new Error("unexpected payload");
   };
@@ -165,12 +172,26 @@ async function subSide() {
         }
       }
     },
+    "for await over a minimal iterator alone": async () => {
+      let received = 0;
+      for await (const message of minimalIterable(fixedMessage)) {
+        check(message);
+        if (++received === count) break;
+      }
+    },
   });
   const { droppedMessagesTotal } = sub.stats();
   if (droppedMessagesTotal !== 0) throw new Error(`the subscriber dropped ${droppedMessagesTotal} messages`);
   await sub.close();
   child.kill();
   return rows;
+}
+
+/** An endless async iterable of `message`, each step an already-resolved promise. */
+function minimalIterable(message) {
+  return {
+    [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ value: message, done: false }) }),
+  };
 }
 
 /** The Pub side's subscriber: subscribes, then reads and discards. */
