@@ -465,9 +465,16 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * not match it again per message and subscriber. Closed sessions may be in it; callers skip them.
    */
   #targets(topic: PublishedTopic<PubSession>): readonly PubSession[] {
-    const sessions = this.#core.sessions;
-    if (topic.routedFor === sessions && topic.routedAtVersion === this.#subscriptionVersion)
+    if (topic.routedFor === this.#core.sessions && topic.routedAtVersion === this.#subscriptionVersion) {
       return topic.targets;
+    }
+    // Kept out of this method: its closure over `topic` would cost a context allocation per call.
+    return this.#route(topic);
+  }
+
+  /** Matches `topic` against every session now, and keeps the result with it (see `#targets`). */
+  #route(topic: PublishedTopic<PubSession>): readonly PubSession[] {
+    const sessions = this.#core.sessions;
     topic.targets = sessions.filter((session) => session.matcher.matches(topic.name));
     topic.routedFor = sessions;
     topic.routedAtVersion = this.#subscriptionVersion;
