@@ -4,11 +4,11 @@
  * 100-byte message, with the other side played by a second process that costs little (so the side
  * measured is the limit, and the figure does not depend on how fast the other side is).
  *
- *   node benchmarks/pubsub-loop-cost.mjs [--side pub|sub|both] [--count N] [--rounds R]
+ *   node benchmarks/pubsub-loop-cost.mjs [--side pub|sub|both] [--count N] [--rounds R] [--subscribers S]
  *
- * - Pub side: a PubSocket (`whenFull: "block"`, TCP) in this process; the subscriber is a node:net
- *   client that sends the subscription and discards what it reads. Loops, N messages each, topic
- *   `bench`:
+ * - Pub side: a PubSocket (`whenFull: "block"`, TCP) in this process; each of its S subscribers (1)
+ *   is a node:net client process that sends the subscription and discards what it reads. Loops, N
+ *   messages each, topic `bench`:
  *   - `natural`: `Buffer.allocUnsafe(100).fill(7)`, the index, `await pub.publish()` (pubsub-loops'
  *     msg-natural);
  *   - `natural without await`: the same, awaiting `publish()`'s result only when it is a promise;
@@ -48,6 +48,7 @@ const { values } = parseArgs({
     side: { type: "string", default: "both" },
     count: { type: "string", default: "300000" },
     rounds: { type: "string", default: "7" },
+    subscribers: { type: "string", default: "1" },
     role: { type: "string" },
     port: { type: "string" },
     subscription: { type: "string" },
@@ -101,10 +102,19 @@ async function pubSide() {
   const { encodeSubscribe } = await import("@msg/wire");
   const pub = new PubSocket(new TcpTransport(), { whenFull: "block" });
   const address = await pub.bind("127.0.0.1:0");
-  const subscribed = once(pub, "subscribed");
+  const subscribers = Number(values.subscribers);
+  let subscribed = 0;
+  const allSubscribed = new Promise((resolve) => {
+    pub.on("subscribed", () => {
+      if (++subscribed === subscribers) resolve();
+    });
+  });
   const subscription = Buffer.from(encodeSubscribe(TOPIC)).toString("base64");
-  const { child } = await helper("reader", ["--port", address.split(":")[1], "--subscription", subscription]);
-  await subscribed;
+  const readers = [];
+  for (let k = 0; k < subscribers; k++) {
+    readers.push(await helper("reader", ["--port", address.split(":")[1], "--subscription", subscription]));
+  }
+  await allSubscribed;
   const fixed = Array.from({ length: GROUP }, (_, k) => freshPayload(k));
   const rows = await measure({
     natural: async () => {
@@ -140,7 +150,7 @@ async function pubSide() {
     },
   });
   await pub.close({ linger: 5000 });
-  child.kill();
+  for (const { child } of readers) child.kill();
   return rows;
 }
 
@@ -236,7 +246,7 @@ if (values.role === "reader") reader();
 else if (values.role === "blaster") await blaster();
 else {
   console.log(
-    `CPU time of the measured side per ${SIZE}-byte message, ns (${count} messages per loop, ${rounds - 1} rounds after a warm-up)\n`,
+    `CPU time of the measured side per ${SIZE}-byte message, ns (${count} messages per loop, ${rounds - 1} rounds after a warm-up; ${values.subscribers} subscriber(s) on the Pub side)\n`,
   );
   const headers = ["loop", "lowest", "median"];
   if (values.side !== "sub")
