@@ -154,7 +154,10 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         open: (base) => this.#open(base),
         decoder: (session) => session.decoder,
         drained: (session) => this.#wakeRoomWaiters(session),
-        closed: (session) => this.#wakeRoomWaiters(session),
+        closed: (session) => {
+          this.#topics.forgetRoutes();
+          this.#wakeRoomWaiters(session);
+        },
       },
     });
   }

@@ -50,4 +50,15 @@ export class TopicCache<Target> {
     this.#last = entry;
     return entry;
   }
+
+  /**
+   * Drops every cached route (each is recomputed at its topic's next publish), so that no entry keeps
+   * a subscriber that has gone: called when one closes.
+   */
+  forgetRoutes(): void {
+    for (const entry of this.#entries.values()) {
+      entry.targets = [];
+      entry.routedFor = undefined;
+    }
+  }
 }
