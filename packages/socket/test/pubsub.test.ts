@@ -173,6 +173,32 @@ describe.each(transports)("Pub/Sub over $name", (fixture) => {
     expect(sub.subscriptions).toEqual(["keep"]);
   });
 
+  it("routes a topic again when subscriptions or subscribers change between publishes on it", async () => {
+    const { pub, address } = await boundPub();
+    const sub = await subscribedSub(pub, address, ["other"]);
+    await pub.publish("news", "unseen"); // routed to nobody
+    const added = once(pub, "subscribed");
+    await sub.subscribe("news");
+    await withTimeout(added, 5000, "subscribe applied");
+    await pub.publish("news", "first");
+    const late = await subscribedSub(pub, address, ["news"]);
+    await pub.publish("news", "second");
+    const removed = once(pub, "unsubscribed");
+    await sub.unsubscribe("news");
+    await withTimeout(removed, 5000, "unsubscribe applied");
+    await pub.publish("news", "third");
+    await pub.publish("other", "end");
+    const messages = await take(sub, 3);
+    expect(messages.map((m) => Buffer.from(m.payload).toString())).toEqual(["first", "second", "end"]);
+    const left = once(pub, "disconnected");
+    await sub.close();
+    await withTimeout(left, 5000, "subscriber gone");
+    await pub.publish("news", "fourth");
+    const lateMessages = await take(late, 3);
+    expect(lateMessages.map((m) => Buffer.from(m.payload).toString())).toEqual(["second", "third", "fourth"]);
+    expect(lateMessages.map((m) => m.seq)).toEqual([0, 1, 2]);
+  });
+
   it("compresses once per message; a subscriber without a compressor decompresses it", async () => {
     const { pub, address } = await boundPub({ compressor: createCompressor("lz4"), minCompressSize: 64 });
     const sub = await subscribedSub(pub, address, ["big", "small"]);

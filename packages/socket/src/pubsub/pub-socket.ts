@@ -24,7 +24,7 @@ import { TopicMatcher } from "../topic/index.js";
 import { closedError, msgError } from "../util.js";
 import { validatePubOptions } from "../validate-options.js";
 import { PublishClock } from "./publish-clock.js";
-import { TopicBytesCache } from "./topic-bytes.js";
+import { type PublishedTopic, TopicCache } from "./topic-cache.js";
 
 /** What `publish` does when a subscriber's queue is full. */
 export type FullQueuePolicy = "drop" | "block";
@@ -127,7 +127,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
   readonly #maxWaitingPublishes: number;
   #waitingPublishes = 0;
   readonly #clock = new PublishClock();
-  readonly #topics = new TopicBytesCache();
+  readonly #topics = new TopicCache<PubSession>();
+  /** Bumped by every subscription change, so a topic's cached route is recomputed (see `#targets`). */
+  #subscriptionVersion = 0;
   #closed = false;
   /** `block` policy: the last publish still waiting, so later ones keep their order. */
   #blockedTail: Promise<void> | undefined;
@@ -152,7 +154,10 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         open: (base) => this.#open(base),
         decoder: (session) => session.decoder,
         drained: (session) => this.#wakeRoomWaiters(session),
-        closed: (session) => this.#wakeRoomWaiters(session),
+        closed: (session) => {
+          this.#topics.forgetRoutes();
+          this.#wakeRoomWaiters(session);
+        },
       },
     });
   }
@@ -189,8 +194,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * compression), `socket_closed` after close.
    */
   publish(topic: string, payload: Uint8Array | string): Promise<void> | undefined {
-    const topicBytes = this.#publishable(topic);
-    if (topicBytes instanceof Promise) return topicBytes;
+    const published = this.#publishable(topic);
+    if (published instanceof Promise) return published;
     const data = toBytes(payload);
     const compress = compresses(this.#compression, data.byteLength);
     // Refused whether or not anyone subscribes, so the error does not depend on timing.
@@ -198,11 +203,11 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     if (tooLarge) return Promise.reject(tooLarge);
     this.#stats.messagesPublished++;
     if (this.#core.sessions.length === 0) return undefined; // no subscribers: a no-op, as in msg-rs
-    if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(topic, topicBytes, 0, data));
+    if (!compress && !this.#blockedTail) return this.#track(this.#fanOut(published, 0, data));
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) return this.#tooManyWaiting();
     // Compression may be asynchronous, and a publish must not overtake one still waiting.
     const prepared = compress ? prepareOutgoing(this.#compression, data, log) : { type: 0, data };
-    return this.#track(this.#publishAfter(this.#blockedTail, topic, topicBytes, prepared));
+    return this.#track(this.#publishAfter(this.#blockedTail, published, prepared));
   }
 
   /**
@@ -212,15 +217,14 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    */
   async #publishAfter(
     previous: Promise<void> | undefined,
-    topic: string,
-    topicBytes: Uint8Array,
+    topic: PublishedTopic<PubSession>,
     prepared: WirePayload | Promise<WirePayload>,
   ): Promise<void> {
     await previous;
     const wire = await prepared;
     const compressedTooLarge = this.#oversize(wire.data);
     if (compressedTooLarge) throw compressedTooLarge;
-    await this.#fanOut(topic, topicBytes, wire.type, wire.data);
+    await this.#fanOut(topic, wire.type, wire.data);
   }
 
   /**
@@ -240,8 +244,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * ```
    */
   publishMany(topic: string, payloads: readonly (Uint8Array | string)[]): Promise<void> | undefined {
-    const topicBytes = this.#publishable(topic);
-    if (topicBytes instanceof Promise) return topicBytes;
+    const published = this.#publishable(topic);
+    if (published instanceof Promise) return published;
     const data = payloads.map(toBytes);
     let compressAny = false;
     for (const bytes of data) {
@@ -253,9 +257,9 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     if (compressAny) return this.#publishEach(topic, data);
     this.#stats.messagesPublished += data.length;
     if (this.#core.sessions.length === 0 || data.length === 0) return undefined;
-    if (!this.#blockedTail) return this.#fanOutFrom(topic, topicBytes, data, 0);
+    if (!this.#blockedTail) return this.#fanOutFrom(published, data, 0);
     if (this.#waitingPublishes >= this.#maxWaitingPublishes) return this.#tooManyWaiting();
-    return this.#track(this.#fanOutAfter(this.#blockedTail, topic, topicBytes, data, 0));
+    return this.#track(this.#fanOutAfter(this.#blockedTail, published, data, 0));
   }
 
   /** `frame_too_large` for a payload (as it goes on the wire) over `maxFrameSize`, else undefined. */
@@ -270,8 +274,8 @@ export class PubSocket extends TypedEmitter<PubEvents> {
     );
   }
 
-  /** The topic's bytes, or the rejection of a publish that cannot happen (closed, not bound, bad topic). */
-  #publishable(topic: string): Uint8Array | Promise<never> {
+  /** The topic's cache entry, or the rejection of a publish that cannot happen (closed, not bound, bad topic). */
+  #publishable(topic: string): PublishedTopic<PubSession> | Promise<never> {
     if (this.#closed) return Promise.reject(closedError());
     if (!this.#core.localAddress)
       return Promise.reject(msgError(ErrorCode.InvalidState, "publish before bind"));
@@ -298,16 +302,15 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * (`block`); the rest then follows once it has it, behind it in the publish order.
    */
   #fanOutFrom(
-    topic: string,
-    topicBytes: Uint8Array,
+    topic: PublishedTopic<PubSession>,
     data: Uint8Array[],
     from: number,
   ): Promise<void> | undefined {
-    for (let i = this.#writeRun(topic, topicBytes, data, from); i < data.length; i++) {
-      const waiting = this.#fanOut(topic, topicBytes, 0, data[i]!);
+    for (let i = this.#writeRun(topic, data, from); i < data.length; i++) {
+      const waiting = this.#fanOut(topic, 0, data[i]!);
       if (waiting === undefined) continue;
       if (i === data.length - 1) return this.#track(waiting);
-      return this.#track(this.#fanOutAfter(waiting, topic, topicBytes, data, i + 1));
+      return this.#track(this.#fanOutAfter(waiting, topic, data, i + 1));
     }
     return undefined;
   }
@@ -318,13 +321,12 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    */
   async #fanOutAfter(
     previous: Promise<void>,
-    topic: string,
-    topicBytes: Uint8Array,
+    topic: PublishedTopic<PubSession>,
     data: Uint8Array[],
     from: number,
   ): Promise<void> {
     await previous;
-    await this.#fanOutFrom(topic, topicBytes, data, from);
+    await this.#fanOutFrom(topic, data, from);
   }
 
   /**
@@ -335,16 +337,13 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * `#fanOut` and its limits. The same order, seqs and counters as `#fanOut` message by message;
    * the messages of one run share one clock reading (they were handed over in one call).
    */
-  #writeRun(topic: string, topicBytes: Uint8Array, data: Uint8Array[], from: number): number {
-    const targets: PubSession[] = [];
-    for (const session of this.#core.sessions) {
-      if (session.closed || !session.matcher.matches(topic)) continue;
-      if (session.writer.blocked) return from;
-      targets.push(session);
-    }
+  #writeRun(topic: PublishedTopic<PubSession>, data: Uint8Array[], from: number): number {
+    const topicBytes = topic.bytes;
+    const targets = this.#targets(topic);
+    for (const session of targets) if (!session.closed && session.writer.blocked) return from;
     const frameBytes = PUBSUB_FIXED_HEADER_SIZE + topicBytes.byteLength;
     const timestamp = this.#clock.now();
-    if (targets.length === 1) {
+    if (targets.length === 1 && !targets[0]!.closed) {
       // One subscriber (the common case): the writer takes the whole run in one call.
       const session = targets[0]!;
       const end = session.writer.writePubSubRun(0, topicBytes, timestamp, session.seq, data, from);
@@ -441,13 +440,14 @@ export class PubSocket extends TypedEmitter<PubEvents> {
    * Writes the message to every matching session. Returns undefined, or (policy `block`) a promise
    * that resolves once the sessions that were full had room and got the message.
    */
-  #fanOut(topic: string, topicBytes: Uint8Array, type: number, data: Uint8Array): Promise<void> | undefined {
+  #fanOut(topic: PublishedTopic<PubSession>, type: number, data: Uint8Array): Promise<void> | undefined {
     const timestamp = this.#clock.now();
+    const topicBytes = topic.bytes;
     let waits: Promise<void>[] | undefined;
-    const sessions = this.#core.sessions;
-    for (let i = 0; i < sessions.length; i++) {
-      const session = sessions[i]!;
-      if (session.closed || !session.matcher.matches(topic)) continue;
+    const targets = this.#targets(topic);
+    for (let i = 0; i < targets.length; i++) {
+      const session = targets[i]!;
+      if (session.closed) continue;
       const seq = session.seq;
       session.seq = (seq + 1) >>> 0;
       if (this.#hasRoom(session, data.byteLength)) {
@@ -456,10 +456,32 @@ export class PubSocket extends TypedEmitter<PubEvents> {
         waits ??= [];
         waits.push(this.#sendWhenRoom(session, topicBytes, timestamp, seq, type, data));
       } else {
-        this.#drop(session, topic);
+        this.#drop(session, topic.name);
       }
     }
     return waits === undefined ? undefined : Promise.all(waits).then(() => undefined);
+  }
+
+  /**
+   * The sessions whose subscriptions match `topic` now. Matched once and kept with the topic while
+   * the session list and every subscription stay as they were: a loop publishing on one topic does
+   * not match it again per message and subscriber. Closed sessions may be in it; callers skip them.
+   */
+  #targets(topic: PublishedTopic<PubSession>): readonly PubSession[] {
+    if (topic.routedFor === this.#core.sessions && topic.routedAtVersion === this.#subscriptionVersion) {
+      return topic.targets;
+    }
+    // Kept out of this method: its closure over `topic` would cost a context allocation per call.
+    return this.#route(topic);
+  }
+
+  /** Matches `topic` against every session now, and keeps the result with it (see `#targets`). */
+  #route(topic: PublishedTopic<PubSession>): readonly PubSession[] {
+    const sessions = this.#core.sessions;
+    topic.targets = sessions.filter((session) => session.matcher.matches(topic.name));
+    topic.routedFor = sessions;
+    topic.routedAtVersion = this.#subscriptionVersion;
+    return topic.targets;
   }
 
   #hasRoom(session: PubSession, bytes: number): boolean {
@@ -555,6 +577,7 @@ export class PubSocket extends TypedEmitter<PubEvents> {
       });
       return;
     }
+    this.#subscriptionVersion++; // every cached route is recomputed at its next use
     try {
       if (control.kind === "subscribe") {
         if (session.matcher.size >= this.#maxSubscriptions && !session.matcher.has(control.pattern)) {
