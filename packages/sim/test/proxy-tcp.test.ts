@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { createServer } from "node:net";
-import { waitFor } from "@msg/core/testing";
+import { createServer, type Socket } from "node:net";
+import { waitFor, withTimeout } from "@msg/core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedPolicy, type Impairment, type PathConfig, parseRate, TcpProxy } from "../src/index.js";
 import { dial, echoServer, readBytes, readToClose, tcpServer } from "./proxy-helpers.js";
@@ -73,6 +73,73 @@ describe("TcpProxy", () => {
     path = { up: {}, down: {} };
     proxy.reconfigure();
     expect((await reading).equals(payload)).toBe(true);
+    socket.destroy();
+  });
+
+  it("keeps the client's bytes intact while its reads wait for a slow upstream and the link changes midway", async () => {
+    // The client side reads into a reused buffer too (the accepted socket is adopted): a read whose
+    // write the upstream socket queued keeps the client paused until that write is done.
+    const payload = randomBytes(16 << 20);
+    const chunks: Buffer[] = [];
+    let upstreamSocket: Socket | undefined;
+    const receiver = await tcpServer((socket) => {
+      upstreamSocket = socket;
+      socket.pause();
+      socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    });
+    cleanup.push(() => receiver.close());
+    let path: PathConfig = { up: {}, down: {} };
+    const proxy = new TcpProxy({
+      listen: "127.0.0.1:0",
+      upstream: receiver.address,
+      policy: { configure: () => path },
+    });
+    const address = await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const socket = await dial(address);
+    socket.end(payload);
+    await waitFor(
+      () => proxy.stats().up.bytes > 0 && upstreamSocket !== undefined,
+      5000,
+      "the first bytes through",
+    );
+    path = { up: { impairment: { latencyMs: 2 } }, down: {} };
+    proxy.reconfigure();
+    const ended = once(upstreamSocket!, "end");
+    upstreamSocket!.resume();
+    await waitFor(() => proxy.stats().up.bytes > payload.length / 2, 20_000, "half the payload");
+    path = { up: {}, down: {} };
+    proxy.reconfigure();
+    await withTimeout(ended, 20_000, "the whole payload at the upstream");
+    expect(Buffer.concat(chunks).equals(payload)).toBe(true);
+  });
+
+  it("grows read buffers for a bulk transfer within their budget and gives the growth back on close", async () => {
+    const sink = await tcpServer((socket) => {
+      socket.resume();
+      socket.on("end", () => socket.end());
+    });
+    cleanup.push(() => sink.close());
+    const budget = 256 * 1024;
+    const proxy = new TcpProxy({
+      listen: "127.0.0.1:0",
+      upstream: sink.address,
+      readBufferGrowthBytes: budget,
+    });
+    const address = await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const socket = await dial(address);
+    let most = 0;
+    const chunk = Buffer.alloc(1 << 20);
+    for (let sent = 0; sent < 64 << 20; sent += chunk.length) {
+      if (!socket.write(chunk)) await withTimeout(once(socket, "drain"), 10_000, "drain");
+      most = Math.max(most, proxy.stats().readBufferGrowth);
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(budget);
+    socket.end();
+    await waitFor(() => proxy.stats().active === 0, 5000, "the connection to close");
+    expect(proxy.stats().readBufferGrowth).toBe(0);
     socket.destroy();
   });
 

@@ -1,20 +1,32 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { createLogger, ErrorCode, MsgError, parseHostPort } from "@msg/core";
 import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
+import { adoptAccepted } from "./adopt-accepted.js";
 import { listenOn } from "./listen.js";
 import type { DirectionConfig, DirectionTotals, ProxyOptions } from "./path.js";
 import { ProxyBase } from "./proxy-base.js";
+import { ReadBudget, ReadBuffer } from "./read-buffer.js";
 
 const log = createLogger("sim.proxy.tcp");
-
-/** Size of the buffer an upstream socket reads into: libuv's own read size. */
-const READ_BUFFER_BYTES = 64 * 1024;
 
 export interface TcpProxyOptions extends ProxyOptions {
   /** Give up connecting upstream after this long; the client is then closed and counted. Default 10 000 ms. */
   connectTimeoutMs?: number;
   /** Most connections open at once; beyond it new clients are closed at once and counted. Default 1024. */
   maxConnections?: number;
+  /**
+   * The most a socket of the proxy reads at once. Each of a connection's two sockets reads into one
+   * buffer of its own, reused read after read: 64 KiB at first, doubled each time a read fills it (a
+   * bulk transfer), up to this size. Fewer, larger reads and writes are what make a bulk transfer
+   * cheap to relay. Default 1 MiB.
+   */
+  maxReadBytes?: number;
+  /**
+   * How far all read buffers together may grow beyond their first 64 KiB each; when it is spent, a
+   * buffer keeps its size until other connections close. So the proxy holds at most
+   * 2 × 64 KiB × connections + this in read buffers. Default 64 MiB.
+   */
+  readBufferGrowthBytes?: number;
 }
 
 /** Counters of a TCP proxy since it was created (they survive stop/start). */
@@ -29,6 +41,8 @@ export interface TcpProxyStats {
   upstreamFailed: number;
   /** Connections a stream fault closed or reset (timeout, reset_peer, limit_data). */
   faultClosed: number;
+  /** Bytes by which the open connections' read buffers have grown beyond 64 KiB each. */
+  readBufferGrowth: number;
   /** Client → upstream. */
   up: DirectionTotals;
   /** Upstream → client. */
@@ -45,6 +59,7 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
   readonly #connections = new Map<number, ProxiedConnection>();
   #server: Server | undefined;
   readonly #counts = { accepted: 0, refused: 0, upstreamFailed: 0, faultClosed: 0 };
+  readonly #readBudget = new ReadBudget(this.options.readBufferGrowthBytes ?? 64 * 1024 * 1024);
 
   override get listening(): boolean {
     return this.#server !== undefined;
@@ -84,6 +99,7 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
     return {
       ...this.#counts,
       active: live.length,
+      readBufferGrowth: this.#readBudget.held,
       ...this.totals.read(
         live.flatMap((c) => c.linkStats("up")),
         live.flatMap((c) => c.linkStats("down")),
@@ -91,35 +107,48 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
     };
   }
 
-  #accept(client: Socket): void {
+  #accept(accepted: Socket): void {
     this.#counts.accepted++;
-    client.on("error", (error) => log.debug("client error before pairing", { error }));
+    accepted.on("error", (error) => log.debug("client error before pairing", { error }));
     if (this.#connections.size >= (this.options.maxConnections ?? 1024)) {
       this.#counts.refused++;
-      client.destroy();
+      accepted.destroy();
       return;
     }
     const id = this.nextConnectionId();
     const { host, port } = parseHostPort(this.options.upstream);
-    const reads = new ReadBuffer();
-    // The upstream side reads into a reused buffer (net's `onread`) and hands each read to its pipe
-    // directly, without a stream's per-chunk machinery; a server's accepted sockets cannot do that.
+    const maxReadBytes = this.options.maxReadBytes ?? 1024 * 1024;
+    // Both sockets read into reused buffers of ours and hand each read to its pipe directly, without
+    // a stream's per-chunk machinery (net's `onread`; see adoptAccepted for the accepted side).
+    const upstreamReads = new ReadBuffer(maxReadBytes, this.#readBudget);
     const upstream = connect({
       host,
       port,
       allowHalfOpen: true,
       onread: {
-        buffer: reads.next,
-        // The buffer is always one of ours (a Buffer); pausing is the pipe's job (pause/resume).
+        buffer: upstreamReads.next,
         callback: (bytes, buffer) => {
-          if (connection.fromUpstream((buffer as Buffer).subarray(0, bytes))) reads.lend();
+          upstreamReads.afterRead(bytes, connection.fromUpstream((buffer as Buffer).subarray(0, bytes)));
           return true;
         },
       },
     });
+    const clientReads = new ReadBuffer(maxReadBytes, this.#readBudget);
+    const adoption = adoptAccepted(accepted, {
+      allowHalfOpen: true,
+      onread: {
+        buffer: clientReads.next,
+        callback: (bytes, buffer) => {
+          clientReads.afterRead(bytes, connection.fromClient((buffer as Buffer).subarray(0, bytes)));
+          return true;
+        },
+      },
+    });
+    const client = adoption.socket;
+    if (adoption.adopted) client.on("error", (error) => log.debug("client error before pairing", { error }));
     upstream.setNoDelay(true);
     client.setNoDelay(true);
-    const connection: ProxiedConnection = new ProxiedConnection(id, client, upstream, {
+    const connection: ProxiedConnection = new ProxiedConnection(id, client, adoption.adopted, upstream, {
       seed: this.options.seed ?? 0,
       label: this.options.label ?? "",
       scheduler: this.options.scheduler ?? realScheduler,
@@ -142,34 +171,12 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
       }
     });
     void connection.closed.then(() => {
+      upstreamReads.release();
+      clientReads.release();
       this.#connections.delete(id);
       this.totals.retire(connection.linkStats("up"), connection.linkStats("down"));
       this.options.policy?.forget?.(id);
     });
-  }
-}
-
-/**
- * The buffer an upstream socket reads into: one buffer, reused read after read, so a read allocates
- * nothing, unless a write still holds the bytes of the last read (it queued them); the next read
- * then gets a fresh buffer and the old one goes with the write.
- */
-class ReadBuffer {
-  #buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  #lent = false;
-
-  /** The buffer for the next read (net's `onread.buffer`). */
-  readonly next = (): Buffer => {
-    if (this.#lent) {
-      this.#buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-      this.#lent = false;
-    }
-    return this.#buffer;
-  };
-
-  /** The last read's bytes are still referenced: do not read into them again. */
-  lend(): void {
-    this.#lent = true;
   }
 }
 
@@ -185,15 +192,24 @@ class ProxiedConnection {
   readonly id: number;
   readonly closed: Promise<void>;
   readonly #client: Socket;
+  /** The client socket hands its reads to fromClient (onread) rather than emitting `data`. */
+  readonly #clientReadsOwnBuffer: boolean;
   readonly #upstream: Socket;
   readonly #context: ConnectionContext;
   #up: Pipe | undefined;
   #down: Pipe | undefined;
   #faulted = false;
 
-  constructor(id: number, client: Socket, upstream: Socket, context: ConnectionContext) {
+  constructor(
+    id: number,
+    client: Socket,
+    clientReadsOwnBuffer: boolean,
+    upstream: Socket,
+    context: ConnectionContext,
+  ) {
     this.id = id;
     this.#client = client;
+    this.#clientReadsOwnBuffer = clientReadsOwnBuffer;
     this.#upstream = upstream;
     this.#context = context;
     // A socket that fails takes its partner down with it; one that merely closed lets the partner
@@ -235,13 +251,19 @@ class ProxiedConnection {
       fault,
     });
     const up = this.#up;
-    this.#client.on("data", (chunk: Buffer) => up.take(chunk, false));
+    if (!this.#clientReadsOwnBuffer) this.#client.on("data", (chunk: Buffer) => up.take(chunk, false));
   }
 
   /**
-   * One read of the upstream socket, a view of its reused read buffer. Returns true when the bytes
-   * are still referenced afterwards, so the buffer must not be read into again.
+   * One read of the client socket, a view of its reused read buffer. Returns true when the bytes are
+   * still referenced afterwards, so the buffer must not be read into again.
    */
+  fromClient(chunk: Buffer): boolean {
+    // The client stays paused until pair() resumes it: the pipe exists.
+    return this.#up!.take(chunk, true);
+  }
+
+  /** One read of the upstream socket; as {@link fromClient}. */
   fromUpstream(chunk: Buffer): boolean {
     // Reading starts after "connect", and pair() runs in the "connect" listener: the pipe exists.
     return this.#down!.take(chunk, true);
@@ -358,7 +380,9 @@ class Pipe {
   /**
    * Takes one read of the source. `borrowed`: the chunk is a view of a read buffer the source reuses;
    * the link gets a copy when it would hold the chunk, so only a write the destination queued keeps
-   * the view. Returns true when the chunk is still referenced afterwards (always false unless borrowed).
+   * the view. Returns true when the chunk is still referenced afterwards and the source may read
+   * before that write is done (always false unless borrowed). A write that filled the destination
+   * pauses the source until `drain`, when the write is done: the buffer is then reused, not replaced.
    */
   take(chunk: Buffer, borrowed: boolean): boolean {
     if (!this.#sawData) {
@@ -370,7 +394,7 @@ class Pipe {
       this.#linkFull = true;
       this.#gate();
     }
-    return borrowed && direct && this.#destination.writableLength > 0;
+    return borrowed && direct && this.#destination.writableLength > 0 && !this.#destinationFull;
   }
 
   configure(config: DirectionConfig): void {
