@@ -1,0 +1,58 @@
+import { Buffer } from "node:buffer";
+
+/** Size of one slab: what Node itself allocates for a read. */
+const SLAB_BYTES = 64 * 1024;
+/** A slab's tail shorter than this is left unused and a new slab begins (no read gets less room). */
+const MIN_READ_BYTES = 16 * 1024;
+
+/**
+ * Reads a plain `net.Socket` through node:net's documented `onread` option instead of its Readable
+ * stream: each read lands in the unused tail of a 64 KiB slab, so Node allocates nothing per read and
+ * the stream's per-chunk machinery ('data' event, read-ahead tick) is skipped. A chunk handed out is
+ * never read over (the next read starts after it), so views into it stay valid as long as they are
+ * kept, as with Node's own buffers; a view kept alone keeps its slab alive, as a view into Node's
+ * 8 KiB Buffer pool does. About 1 µs less CPU per read on a small round trip (docs/benchmarks.md).
+ *
+ * Not for a socket under TLS (TLS reads the socket itself). Pausing is the socket's own
+ * `pause()`/`resume()`, which node:net implements for `onread` sockets too.
+ */
+export class SlabReads {
+  #slab = Buffer.allocUnsafe(SLAB_BYTES);
+  #used = 0;
+  #sink: ((chunk: Uint8Array) => void) | undefined;
+  /** Chunks read before a sink was attached (reading stops at the first, so at most one read's worth). */
+  #held: Uint8Array[] = [];
+
+  /** The `onread` option to give `net.connect`. */
+  readonly onread = {
+    buffer: (): Uint8Array => this.#nextBuffer(),
+    callback: (nread: number, buffer: Uint8Array): boolean => this.#read(nread, buffer),
+  };
+
+  /** Sends every chunk read from now on to `sink`, after those read before. */
+  attach(sink: (chunk: Uint8Array) => void): void {
+    this.#sink = sink;
+    for (const chunk of this.#held.splice(0)) sink(chunk);
+  }
+
+  /** Where the next read goes: the slab's unused tail, or a fresh slab when too little is left. */
+  #nextBuffer(): Uint8Array {
+    if (SLAB_BYTES - this.#used < MIN_READ_BYTES) {
+      this.#slab = Buffer.allocUnsafe(SLAB_BYTES);
+      this.#used = 0;
+    }
+    return this.#slab.subarray(this.#used);
+  }
+
+  /** `nread` bytes arrived at the start of `buffer` (the last tail handed out); false pauses the socket. */
+  #read(nread: number, buffer: Uint8Array): boolean {
+    this.#used += nread;
+    const chunk = buffer.subarray(0, nread);
+    if (this.#sink) {
+      this.#sink(chunk);
+      return true;
+    }
+    this.#held.push(chunk);
+    return false;
+  }
+}
