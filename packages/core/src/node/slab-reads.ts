@@ -1,17 +1,19 @@
 import { Buffer } from "node:buffer";
 
-/** Size of one slab: what Node itself allocates for a read. */
-const SLAB_BYTES = 64 * 1024;
-/** A slab's tail shorter than this is left unused and a new slab begins (no read gets less room). */
-const MIN_READ_BYTES = 16 * 1024;
+/** Room every read gets: what Node's own reads get (fewer would mean more reads for bulk data). */
+const READ_BYTES = 64 * 1024;
+/** Size of one slab: room for two full reads, or for hundreds of small ones. */
+const SLAB_BYTES = 2 * READ_BYTES;
 
 /**
  * Reads a plain `net.Socket` through node:net's documented `onread` option instead of its Readable
- * stream: each read lands in the unused tail of a 64 KiB slab, so Node allocates nothing per read and
- * the stream's per-chunk machinery ('data' event, read-ahead tick) is skipped. A chunk handed out is
- * never read over (the next read starts after it), so views into it stay valid as long as they are
- * kept, as with Node's own buffers; a view kept alone keeps its slab alive, as a view into Node's
- * 8 KiB Buffer pool does. About 1 µs less CPU per read on a small round trip (docs/benchmarks.md).
+ * stream: each read lands in the unused part of a 128 KiB slab, with 64 KiB of room as Node's own
+ * reads have, so Node allocates nothing per read and the stream's per-chunk machinery ('data' event,
+ * read-ahead tick) is skipped: about 1 µs less CPU per read on a small round trip
+ * (docs/benchmarks.md). A chunk handed out is never read over (the next read starts after it), so
+ * views into it stay valid as long as they are kept, as with Node's own buffers. A view kept alone
+ * keeps its whole slab alive, as a view into Node's Buffer pool keeps its pool (one of Node's own
+ * reads keeps only that read's bytes).
  *
  * Not for a socket under TLS (TLS reads the socket itself). Pausing is the socket's own
  * `pause()`/`resume()`, which node:net implements for `onread` sockets too.
@@ -37,11 +39,11 @@ export class SlabReads {
 
   /** Where the next read goes: the slab's unused tail, or a fresh slab when too little is left. */
   #nextBuffer(): Uint8Array {
-    if (SLAB_BYTES - this.#used < MIN_READ_BYTES) {
+    if (SLAB_BYTES - this.#used < READ_BYTES) {
       this.#slab = Buffer.allocUnsafe(SLAB_BYTES);
       this.#used = 0;
     }
-    return this.#slab.subarray(this.#used);
+    return this.#slab.subarray(this.#used, this.#used + READ_BYTES);
   }
 
   /** `nread` bytes arrived at the start of `buffer` (the last tail handed out); false pauses the socket. */
