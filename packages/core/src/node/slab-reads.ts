@@ -27,7 +27,9 @@ export class SlabReads {
 
   /** The `onread` option to give `net.connect`. */
   readonly onread = {
+    /** Where the next read goes (node:net asks after every read). */
     buffer: (): Uint8Array => this.#nextBuffer(),
+    /** `nread` bytes arrived at the start of `buffer`; false pauses the socket. */
     callback: (nread: number, buffer: Uint8Array): boolean => this.#read(nread, buffer),
   };
 
