@@ -19,12 +19,13 @@
  * the counting hooks (the promise hook most) slow a process, so the profiled run carries none.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { profilesIn, summariseProfile } from "./lib/cpu-profile.mjs";
 
 const { values: args } = parseArgs({
   options: {
@@ -158,60 +159,6 @@ function jsonEvent(child, name) {
 // ---------------------------------------------------------------------------------------------------
 // Profile summaries.
 
-/** Which part of the stack a profile node's code belongs to. */
-function moduleOf({ url, functionName }) {
-  if (url === "") {
-    if (functionName.startsWith("(")) return functionName;
-    return "native or builtin (quiche binding, libuv, V8 builtins)";
-  }
-  const pnpm = url.match(/node_modules\/\.pnpm\/[^/]+\/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-  if (pnpm) return pnpm[1];
-  const workspace = url.match(/\/packages\/([^/]+)\//);
-  if (workspace) return `@msg/${workspace[1]}`;
-  if (url.startsWith("node:")) return url.replace(/^node:internal\//, "node:").replace(/\/.*$/, "");
-  return path.basename(url);
-}
-
-function summarise(file) {
-  const profile = JSON.parse(readFileSync(file, "utf8"));
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const selfUs = new Map();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  }
-  let total = 0;
-  const modules = new Map();
-  const functions = new Map();
-  for (const [id, us] of selfUs) {
-    const { callFrame } = byId.get(id);
-    total += us;
-    const module = moduleOf(callFrame);
-    modules.set(module, (modules.get(module) ?? 0) + us);
-    const name = `${callFrame.functionName || "(anonymous)"} ${module}${callFrame.url ? `:${path.basename(callFrame.url)}` : ""}`;
-    functions.set(name, (functions.get(name) ?? 0) + us);
-  }
-  const busy = total - (modules.get("(idle)") ?? 0);
-  const top = (map, n) =>
-    [...map]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map(
-        ([name, us]) =>
-          `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / COUNT).toFixed(1).padStart(6)} µs/rt  ${name}`,
-      )
-      .join("\n");
-  return (
-    `total ${(total / 1e6).toFixed(2)} s sampled, busy (not idle) ${(busy / 1e6).toFixed(2)} s = ${(busy / COUNT).toFixed(0)} µs per round trip\n` +
-    `by module (self time):\n${top(modules, 14)}\nhottest functions (self time):\n${top(functions, 25)}`
-  );
-}
-
-function profilesIn(dir) {
-  const files = readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"));
-  return files.map((name) => path.join(dir, name));
-}
-
 function summariseCounts() {
   const lines = readFileSync(path.join(work, "counts.jsonl"), "utf8").trim().split("\n");
   return lines
@@ -264,7 +211,7 @@ for (const role of roles) {
   for (const file of profilesIn(path.join(work, role))) {
     // The floor's two processes share a directory: the client is the process runFloor started.
     const side = role === "floor" ? (file.includes(`.${floorPid}.`) ? "client" : "server") : role;
-    process.stdout.write(`\n## ${side} profile (${path.basename(file)})\n${summarise(file)}\n`);
+    process.stdout.write(`\n## ${side} profile (${path.basename(file)})\n${summariseProfile(file, COUNT)}\n`);
   }
 }
 process.stdout.write(`\ncounted run: ${JSON.stringify(await run("count"))}\n\n${summariseCounts()}\n`);

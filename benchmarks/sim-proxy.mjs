@@ -34,7 +34,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -42,6 +42,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cpuNs } from "./lib/cpu-time.mjs";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
 
@@ -440,22 +441,6 @@ out.connect(${upstream.udp}, "127.0.0.1", () =>
   const [line] = await bounded(once(createInterface({ input: child.stdout }), "line"), "relay start", 15_000);
   const [tcp, udp] = line.split(" ").map(Number);
   return { tcp, udp, pid: child.pid, close: () => child.kill() };
-}
-
-/**
- * CPU time a process has used so far, in ns, summed over its threads (Linux's schedstat); undefined
- * where /proc has no such figure. Unlike a rate, CPU per operation hardly moves with the machine's load.
- */
-function cpuNs(pid) {
-  try {
-    let total = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

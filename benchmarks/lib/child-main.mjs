@@ -20,6 +20,10 @@ const builtins = {
   rss() {
     return process.memoryUsage.rss();
   },
+  /** This process's CPU time so far, in µs: `{ user, system }` (process.cpuUsage). */
+  cpuUsage() {
+    return process.cpuUsage();
+  },
   async shutdown() {
     try {
       await role?.close();

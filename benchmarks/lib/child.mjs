@@ -40,9 +40,13 @@ export class Child {
   /**
    * Forks a child and starts `role` of the target module at `targetPath` with `options` in it.
    * Resolves once the role is up, with whatever the role reported (for a server: its address).
+   * `execArgv` are extra Node flags for the child (e.g. `--cpu-prof`).
    */
-  static async start(label, { role, targetPath, options = {}, timeoutMs = DEFAULT_CALL_TIMEOUT_MS }) {
-    const child = new Child(label);
+  static async start(
+    label,
+    { role, targetPath, options = {}, timeoutMs = DEFAULT_CALL_TIMEOUT_MS, execArgv = [] },
+  ) {
+    const child = new Child(label, execArgv);
     try {
       child.ready = await child.call("start", { role, targetPath, options }, timeoutMs);
     } catch (error) {
@@ -52,9 +56,10 @@ export class Child {
     return child;
   }
 
-  constructor(label) {
+  constructor(label, execArgv = []) {
     this.label = label;
     this.process = fork(CHILD_MAIN, [], {
+      execArgv: [...process.execArgv, ...execArgv],
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced",
     });

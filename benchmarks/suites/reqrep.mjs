@@ -2,7 +2,10 @@
  * Req/Rep suite: for each target with a `reqrep` plugin, a server process and a client process on
  * loopback. Sequential: one request at a time, 100-byte payloads, round trips/s. Pipelined: up to
  * 2048 requests in flight (and at most 16 MiB of payload in flight), echoed by the server, requests/s.
+ * Each window also reads the CPU time both processes used (lib/cpu-time.mjs), per request: unlike a
+ * rate, it hardly moves with the load of a shared machine.
  */
+import { cpuNs } from "../lib/cpu-time.mjs";
 import { firstLine, formatCount, formatMBps, formatMiB, formatRatio, formatSize } from "../lib/format.mjs";
 import { closeSessions, measureInterleaved, openSessions } from "../lib/interleave.mjs";
 import { medianSample } from "../lib/stats.mjs";
@@ -45,12 +48,28 @@ async function openPair(target, start, mode) {
   return { server, client };
 }
 
-/** One window: requests/s, and the server's RSS right after it. */
+/** µs of CPU per request from two cpuNs readings; undefined where they are not available. */
+function cpuUsPerRequest(before, after, completed) {
+  if (before === undefined || after === undefined || completed === 0) return undefined;
+  return (after - before) / 1e3 / completed;
+}
+
+/**
+ * One window: requests/s, the CPU per request of the client and of the server processes (the
+ * client's includes the one IPC call that starts and ends the window), and the server's RSS after it.
+ */
 async function measureWindow({ value: { server, client } }, oneCase, durationMs) {
   const { mode, size, window } = oneCase;
   const args = { pattern: mode, size, window, durationMs };
+  const clientBefore = cpuNs(client.pid);
+  const serverBefore = cpuNs(server.pid);
   const { completed, elapsedMs } = await client.call("run", args, durationMs + 30_000);
-  return { rate: (completed * 1000) / elapsedMs, serverRss: await server.rssBytes() };
+  return {
+    rate: (completed * 1000) / elapsedMs,
+    clientCpuUs: cpuUsPerRequest(clientBefore, cpuNs(client.pid), completed),
+    serverCpuUs: cpuUsPerRequest(serverBefore, cpuNs(server.pid), completed),
+    serverRss: await server.rssBytes(),
+  };
 }
 
 /** How many windows the suite will measure (warm-ups included), for the progress line. */
@@ -92,6 +111,8 @@ export async function reqrepSuite(targets, config) {
           ...row,
           rate,
           bytesPerSecond: rate * oneCase.size,
+          clientCpuUs: medianOf(samples.map((s) => s.clientCpuUs)),
+          serverCpuUs: medianOf(samples.map((s) => s.serverCpuUs)),
           serverRss,
           samples: samples.map((s) => s.rate),
         });
@@ -106,6 +127,18 @@ export async function reqrepSuite(targets, config) {
   return rows;
 }
 
+/** The median of the defined values (each side's CPU on its own), undefined if there are none. */
+function medianOf(values) {
+  const defined = values.filter((value) => value !== undefined);
+  return defined.length > 0 ? medianSample(defined) : undefined;
+}
+
+/** "client / server" µs of CPU per request. */
+function formatCpu(row) {
+  const us = (value) => (value === undefined ? "—" : value.toFixed(value < 10 ? 2 : 1));
+  return `${us(row.clientCpuUs)} / ${us(row.serverCpuUs)}`;
+}
+
 /** The suite's markdown table: one row per case and target, with the ratio to the target's baseline. */
 export function renderReqrep(rows) {
   const baselineOf = (row) =>
@@ -117,8 +150,18 @@ export function renderReqrep(rows) {
     row.error ? `error: ${row.error}` : formatCount(row.rate),
     row.error ? "" : formatMBps(row.bytesPerSecond),
     row.error ? "" : `${formatRatio(row.rate, baselineOf(row)?.rate)} ${row.baseline}`,
+    row.error ? "" : formatCpu(row),
     row.error ? "" : formatMiB(row.serverRss),
   ]);
-  const headers = ["case", "target", "sockets", "req/s", "MB/s", "vs baseline", "server RSS MiB"];
-  return markdownTable(headers, body, ["l", "l", "l", "r", "r", "r", "r"]);
+  const headers = [
+    "case",
+    "target",
+    "sockets",
+    "req/s",
+    "MB/s",
+    "vs baseline",
+    "CPU µs/req client / server",
+    "server RSS MiB",
+  ];
+  return markdownTable(headers, body, ["l", "l", "l", "r", "r", "r", "r", "r"]);
 }

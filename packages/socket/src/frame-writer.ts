@@ -156,6 +156,13 @@ export class FrameWriter {
 
   /** Hands everything to the transport now (as far as it accepts). */
   flush(): void {
+    if (this.#backlog.length === 0 && !this.#blocked && !this.#closed && this.#batchUsed > 0) {
+      // The common case (a turn's frames, nothing held back): the batch goes straight to the
+      // transport, without passing through the backlog's arrays.
+      const chunk = this.#takeBatch();
+      if (!this.#connection.write(chunk)) this.#blocked = true;
+      return;
+    }
     this.#sealBatch();
     this.#drainBacklog();
   }
@@ -192,7 +199,10 @@ export class FrameWriter {
       this.#drainBacklog();
       if (headerSize + inline > this.#batch.byteLength) this.#batch = allocBytes(headerSize + inline);
     }
-    if (this.#batchUsed === 0 && this.#backlogBytes === 0) this.#firstPendingAt = monotonicMicros();
+    // The clock matters only to the linger (a reading per lone frame is a measurable share of it).
+    if (this.#lingerUs > 0 && this.#batchUsed === 0 && this.#backlogBytes === 0) {
+      this.#firstPendingAt = monotonicMicros();
+    }
     this.#appendedSinceCheck = true;
     this.#batchFrames++;
     return this.#batchUsed;
@@ -217,17 +227,24 @@ export class FrameWriter {
   /** Moves the filled part of the batch to the backlog and starts a fresh batch. */
   #sealBatch(): void {
     if (this.#batchUsed === 0) return;
-    const chunk = this.#batch.subarray(0, this.#batchUsed);
+    const frames = this.#batchFrames;
+    const chunk = this.#takeBatch();
     this.#backlog.push(chunk);
-    this.#backlogChunkFrames.push(this.#batchFrames);
+    this.#backlogChunkFrames.push(frames);
     this.#backlogBytes += chunk.byteLength;
-    this.#backlogFrames += this.#batchFrames;
+    this.#backlogFrames += frames;
+  }
+
+  /** The filled part of the batch, which now belongs to the caller; a fresh batch starts after it. */
+  #takeBatch(): Uint8Array {
+    const chunk = this.#batch.subarray(0, this.#batchUsed);
     // Reuse the remainder of the same allocation when plenty is left, otherwise a fresh buffer.
     const rest = this.#batch.byteLength - this.#batchUsed;
     this.#batch =
       rest >= this.#batchSize / 4 ? this.#batch.subarray(this.#batchUsed) : allocBytes(this.#batchSize);
     this.#batchUsed = 0;
     this.#batchFrames = 0;
+    return chunk;
   }
 
   #drainBacklog(): void {

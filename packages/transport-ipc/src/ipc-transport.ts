@@ -7,7 +7,7 @@ import {
   type PendingConnection,
   type Transport,
 } from "@msg/core";
-import { connectNet, NetListener, StreamConnection } from "@msg/core/node";
+import { connectNet, NetListener, SlabReads, StreamConnection } from "@msg/core/node";
 import { type IpcTransportOptions, validateIpcOptions } from "./options.js";
 import { checkSocketPath, clearStaleSocket, removeOwnSocket } from "./socket-file.js";
 
@@ -73,13 +73,21 @@ export class IpcTransport implements Transport {
   /** Connects to the socket at `path`. Rejects with `invalid_address`, `connect_failed` or `aborted`. */
   async connect(path: string, options: ConnectOptions = {}): Promise<Connection> {
     checkSocketPath(path);
+    // node:net's onread into slabs: less work per read than the socket's stream (see SlabReads).
+    const slabReads = new SlabReads();
     const socket = await connectNet({
       transport: this.name,
       address: path,
       target: { path },
       timeout: this.#connectTimeout,
       signal: options.signal,
+      slabReads,
     });
-    return new StreamConnection(socket, { transport: this.name, localAddress: "", remoteAddress: path });
+    return new StreamConnection(socket, {
+      transport: this.name,
+      localAddress: "",
+      remoteAddress: path,
+      slabReads,
+    });
   }
 }

@@ -10,7 +10,7 @@ import {
   parseHostPort,
   type TransportControl,
 } from "@msg/core";
-import { connectNet, NetListener, resolveHost, StreamConnection } from "@msg/core/node";
+import { connectNet, NetListener, resolveHost, type SlabReads, StreamConnection } from "@msg/core/node";
 import { endpointsOf } from "./endpoints.js";
 import { readKernelTcpStats } from "./kernel-stats.js";
 import type { ResolvedTcpOptions } from "./options.js";
@@ -77,14 +77,16 @@ export async function bindTcp(params: BindTcpParams): Promise<NetListener> {
 }
 
 /**
- * Opens a tuned TCP socket to `host:port` (names resolved by Node, every address tried).
- * Rejects with a MsgError `invalid_address`, `connect_failed` or `aborted`.
+ * Opens a tuned TCP socket to `host:port` (names resolved by Node, every address tried), read through
+ * `slabReads` when given (plain TCP; TLS reads the socket itself). Rejects with a MsgError
+ * `invalid_address`, `connect_failed` or `aborted`.
  */
 export async function connectTcp(
   transport: string,
   address: string,
   options: ResolvedTcpOptions,
   signal: AbortSignal | undefined,
+  slabReads?: SlabReads,
 ): Promise<{ socket: Socket; host: string }> {
   const { host, port } = parseHostPort(address);
   const socket = await connectNet({
@@ -93,6 +95,7 @@ export async function connectTcp(
     target: { host, port },
     timeout: options.connectTimeout,
     signal,
+    slabReads,
   });
   tuneSocket(socket, options);
   return { socket, host };
@@ -105,14 +108,16 @@ function tuneSocket(socket: Socket, options: ResolvedTcpOptions): void {
 
 /**
  * Wraps `stream` (the TCP socket itself, or the TLS socket over it) as a Connection named after the TCP
- * socket's endpoints, with the kernel's counters in `stats()`. Throws when the socket already closed.
+ * socket's endpoints, with the kernel's counters in `stats()`; `slabReads` are those the socket was
+ * connected with, if any. Throws when the socket already closed.
  */
-export function wrapTcp(transport: string, stream: Duplex, tcp: Socket): Connection {
+export function wrapTcp(transport: string, stream: Duplex, tcp: Socket, slabReads?: SlabReads): Connection {
   const endpoints = endpointsOf(tcp);
   return new StreamConnection(stream, {
     transport,
     localAddress: formatHostPort(endpoints.localAddress, endpoints.localPort),
     remoteAddress: formatHostPort(endpoints.remoteAddress, endpoints.remotePort),
     extraStats: () => readKernelTcpStats(endpoints),
+    ...(slabReads ? { slabReads } : {}),
   });
 }

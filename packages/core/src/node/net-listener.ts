@@ -8,6 +8,7 @@ import {
   type TransportControl,
   unsupportedControl,
 } from "../transport.js";
+import type { SlabReads } from "./slab-reads.js";
 
 /**
  * The accept and connect machinery shared by the transports built on `node:net` (TCP, TLS, unix
@@ -228,6 +229,11 @@ export interface NetConnectOptions {
   timeout: number;
   /** Cancels the attempt: the promise rejects with a MsgError `aborted`. */
   signal?: AbortSignal | undefined;
+  /**
+   * Reads the socket through these slabs (`onread`) instead of its stream; hand the same object to
+   * the {@link StreamConnection}. Only for a socket used as it is (not under TLS). Default none.
+   */
+  slabReads?: SlabReads | undefined;
 }
 
 /**
@@ -238,7 +244,11 @@ export function connectNet(options: NetConnectOptions): Promise<Socket> {
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(abortedError(options, signal));
   return new Promise((resolve, reject) => {
-    const socket = connect({ ...options.target, allowHalfOpen: true });
+    const socket = connect({
+      ...options.target,
+      allowHalfOpen: true,
+      ...(options.slabReads ? { onread: options.slabReads.onread } : {}),
+    });
     const finish = (error?: MsgError) => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);

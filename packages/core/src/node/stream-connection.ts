@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import type { Connection, ConnectionHandler, ConnectionStats } from "../connection.js";
 import { InboundDelivery } from "../inbound-delivery.js";
+import type { SlabReads } from "./slab-reads.js";
 
 /** What a transport tells {@link StreamConnection} about the stream it wraps. */
 export interface StreamConnectionInfo {
@@ -12,6 +13,8 @@ export interface StreamConnectionInfo {
   remoteAddress: string;
   /** Extra transport counters (RTT, congestion window, ...) merged into `stats()`. */
   extraStats?: () => Partial<ConnectionStats>;
+  /** The slabs the stream is read through (`connectNet`'s `slabReads`), instead of its 'data' events. */
+  slabReads?: SlabReads;
 }
 
 /**
@@ -46,10 +49,12 @@ export class StreamConnection implements Connection {
         if (!stream.readableEnded) stream.resume();
       },
     });
-    stream.on("data", (chunk: Buffer) => {
-      this.#bytesRead += chunk.length;
+    const onData = (chunk: Uint8Array) => {
+      this.#bytesRead += chunk.byteLength;
       this.#inbound.data(chunk);
-    });
+    };
+    if (info.slabReads) info.slabReads.attach(onData);
+    else stream.on("data", onData);
     stream.on("drain", () => this.#inbound.handler?.onDrain?.());
     stream.on("end", () => this.#inbound.end());
     stream.on("error", (error: Error) => {

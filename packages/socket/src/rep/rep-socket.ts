@@ -1,4 +1,5 @@
 import {
+  CompressionType,
   createLogger,
   ErrorCode,
   type MsgError,
@@ -248,6 +249,10 @@ export class RepSocket extends TypedEmitter<RepEvents> implements AsyncIterable<
     if (session.pending >= this.#maxPendingResponses && !session.paused) {
       session.paused = true;
       session.connection.pause();
+    }
+    if (frame.compression === CompressionType.None) {
+      this.#deliver(session, frame.id, frame.payload);
+      return;
     }
     try {
       const payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);

@@ -5,7 +5,6 @@ import {
   createLogger,
   ErrorCode,
   type MsgError,
-  monotonicMicros,
   type ReqSocketStats,
   type Transport,
   toMsgError,
@@ -70,6 +69,7 @@ interface PendingRequest {
   data: Uint8Array;
   ping: boolean;
   resent: boolean;
+  /** When it was (last) sent, on the `performance.now()` clock (ms). */
   sentAt: number;
   /** When the request times out, on the `performance.now()` clock. */
   deadline: number;
@@ -209,25 +209,32 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       );
     }
     const bytes = toBytes(payload);
-    const wire = compresses(this.#compression, bytes.byteLength)
-      ? prepareOutgoing(this.#compression, bytes, log)
-      : { type: CompressionType.None, data: bytes };
-    const tooLarge =
-      wire instanceof Promise ? undefined : oversizeError("request", wire.data.byteLength, this.#compression);
+    // Uncompressed unless a compressor takes it; an asynchronous codec's result comes later.
+    let type: number = CompressionType.None;
+    let data = bytes;
+    let compressing: Promise<WirePayload> | undefined;
+    if (compresses(this.#compression, bytes.byteLength)) {
+      const wire = prepareOutgoing(this.#compression, bytes, log);
+      if (wire instanceof Promise) compressing = wire;
+      else ({ type, data } = wire);
+    }
+    const tooLarge = compressing ? undefined : oversizeError("request", data.byteLength, this.#compression);
     if (tooLarge) {
       this.#count(tooLarge.code);
       return Promise.reject(tooLarge);
     }
     return new Promise<Uint8Array>((resolve, reject) => {
       const timeoutMs = options.timeout ?? this.#timeout;
+      // One clock reading for the deadline and, when it goes out at once, the send time.
+      const now = performance.now();
       const request: PendingRequest = {
-        id: wire instanceof Promise ? COMPRESSING : NOT_SENT,
-        type: wire instanceof Promise ? CompressionType.None : wire.type,
-        data: wire instanceof Promise ? bytes : wire.data,
+        id: compressing ? COMPRESSING : NOT_SENT,
+        type,
+        data,
         ping: isPing(bytes),
         resent: false,
-        sentAt: 0,
-        deadline: performance.now() + timeoutMs,
+        sentAt: now,
+        deadline: now + timeoutMs,
         timeoutMs,
         signal: options.signal,
         onAbort: undefined,
@@ -239,9 +246,9 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
         options.signal.addEventListener("abort", request.onAbort, { once: true });
       }
-      if (wire instanceof Promise) this.#whenCompressed(request, wire);
-      if (sendNow && request.id === NOT_SENT) {
-        this.#send(this.#session!, request); // nothing queued ahead: skip the queue
+      if (compressing) this.#whenCompressed(request, compressing);
+      if (sendNow && !compressing) {
+        this.#send(this.#session!, request, now); // nothing queued ahead: skip the queue
       } else {
         this.#waiting.add(request);
         this.#pump();
@@ -403,13 +410,14 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     );
   }
 
-  #send(session: ReqSession, request: PendingRequest): void {
+  /** Puts `request` on the wire; `now` is a `performance.now()` reading taken just before, if any. */
+  #send(session: ReqSession, request: PendingRequest, now = performance.now()): void {
     let id = this.#nextId;
     // After 2^32 requests ids wrap: skip one still in flight (only with very long timeouts).
     while (this.#inFlight.has(id)) id = (id + 1) >>> 0;
     this.#nextId = (id + 1) >>> 0;
     request.id = id;
-    request.sentAt = monotonicMicros();
+    request.sentAt = now;
     this.#inFlight.set(id, request);
     session.writer.writeReqRep(request.type, id, request.data);
     this.#stats.bytesTx += REQREP_HEADER_SIZE + request.data.byteLength;
@@ -428,18 +436,23 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     }
     this.#inFlight.delete(request.id);
     this.#settle(request);
-    this.#rtt.add(monotonicMicros() - request.sentAt);
+    this.#rtt.add((performance.now() - request.sentAt) * 1000);
     this.#stats.responsesReceived++;
-    const pending = request;
-    try {
-      const payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);
-      if (payload instanceof Uint8Array) pending.resolve(payload);
-      else payload.then(pending.resolve, (error) => this.#rejectDecompression(pending, error));
-    } catch (error) {
-      this.#rejectDecompression(pending, error);
-    }
+    if (frame.compression === CompressionType.None) request.resolve(frame.payload);
+    else this.#resolveDecompressed(request, frame);
     this.#pump();
     if (this.#inFlight.size === 0) this.#onIdle?.();
+  }
+
+  /** Settles `request` with its compressed response's payload, or with the decompression error. */
+  #resolveDecompressed(request: PendingRequest, frame: ReqRepFrame): void {
+    try {
+      const payload = decompress(frame.compression, frame.payload, this.#compression.maxDecompressedSize);
+      if (payload instanceof Uint8Array) request.resolve(payload);
+      else payload.then(request.resolve, (error) => this.#rejectDecompression(request, error));
+    } catch (error) {
+      this.#rejectDecompression(request, error);
+    }
   }
 
   #rejectDecompression(request: PendingRequest, error: unknown): void {
