@@ -7,7 +7,7 @@ import {
   type PendingConnection,
   type Transport,
 } from "@msg/core";
-import { connectNet, NetListener, SlabReads, StreamConnection } from "@msg/core/node";
+import { adoptAccepted, connectNet, NetListener, SlabReads, StreamConnection } from "@msg/core/node";
 import { type IpcTransportOptions, validateIpcOptions } from "./options.js";
 import { checkSocketPath, clearStaleSocket, removeOwnSocket } from "./socket-file.js";
 
@@ -50,8 +50,17 @@ export class IpcTransport implements Transport {
       maxPendingConnections: this.#maxPending,
       localAddress: () => path,
       remoteAddress: () => `${path}#${++peers}`,
-      upgrade: async (socket, remoteAddress) =>
-        new StreamConnection(socket, { transport: this.name, localAddress: path, remoteAddress }),
+      upgrade: async (socket, remoteAddress) => {
+        // Read through slabs as connected sockets are, once moved out of the server's socket.
+        const slabReads = new SlabReads();
+        const own = adoptAccepted(socket, { allowHalfOpen: true, onread: slabReads.onread });
+        return new StreamConnection(own.socket, {
+          transport: this.name,
+          localAddress: path,
+          remoteAddress,
+          ...(own.adopted ? { slabReads } : {}),
+        });
+      },
       onIncoming,
       afterClose: () => removeOwnSocket(path, inode),
     });

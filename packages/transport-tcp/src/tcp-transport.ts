@@ -6,7 +6,7 @@ import {
   type Transport,
   toMsgError,
 } from "@msg/core";
-import { type NetListener, SlabReads } from "@msg/core/node";
+import { adoptAccepted, type NetListener, SlabReads } from "@msg/core/node";
 import { type ResolvedTcpOptions, resolveTcpOptions, type TcpTransportOptions } from "./options.js";
 import { bindTcp, connectTcp, wrapTcp } from "./tcp-socket.js";
 
@@ -28,7 +28,12 @@ export class TcpTransport implements Transport {
       address,
       options: this.#options,
       onIncoming,
-      upgrade: async (socket) => wrapTcp(this.name, socket, socket),
+      upgrade: async (socket) => {
+        // Read through slabs as connected sockets are, once moved out of the server's socket.
+        const reads = new SlabReads();
+        const { socket: own, adopted } = adoptAccepted(socket, { allowHalfOpen: true, onread: reads.onread });
+        return wrapTcp(this.name, own, own, adopted ? reads : undefined);
+      },
     });
   }
 

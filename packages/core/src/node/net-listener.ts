@@ -8,6 +8,7 @@ import {
   type TransportControl,
   unsupportedControl,
 } from "../transport.js";
+import type { adoptAccepted } from "./adopt-accepted.js";
 import type { SlabReads } from "./slab-reads.js";
 
 /**
@@ -53,7 +54,9 @@ export interface NetListenerOptions {
   remoteAddress(socket: Socket): string;
   /**
    * Turns an accepted socket into a Connection when the owner calls `accept()`: wraps it at once
-   * (TCP, IPC) or runs a handshake first (TLS). Rejects with a MsgError; the socket is then destroyed.
+   * (TCP, IPC) or runs a handshake first (TLS). The socket comes paused, nothing read yet; it may be
+   * moved into a socket that reads into buffers of its own ({@link adoptAccepted}). Rejects with a
+   * MsgError; the socket is then destroyed.
    */
   upgrade(socket: Socket, remoteAddress: string): Promise<Connection>;
   /** Called with each accepted socket, as a PendingConnection. */
@@ -87,7 +90,9 @@ export class NetListener implements Listener {
    */
   static listen(options: NetListenerOptions): Promise<NetListener> {
     return new Promise((resolve, reject) => {
-      const server = createServer({ allowHalfOpen: true });
+      // Paused: nothing is read before the connection is accepted, so `upgrade` may move the socket
+      // into one that reads into buffers of its own (adoptAccepted) without losing a byte.
+      const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
       const onError = (error: NodeJS.ErrnoException) => {
         server.close();
         reject(

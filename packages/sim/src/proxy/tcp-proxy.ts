@@ -1,7 +1,7 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { createLogger, ErrorCode, MsgError, parseHostPort } from "@msg/core";
+import { adoptAccepted } from "@msg/core/node";
 import { Prng, realScheduler, type Scheduler, type StreamFaults, StreamLink } from "../engine/index.js";
-import { adoptAccepted } from "./adopt-accepted.js";
 import { listenOn } from "./listen.js";
 import type { DirectionConfig, DirectionTotals, ProxyOptions } from "./path.js";
 import { ProxyBase } from "./proxy-base.js";

@@ -9,9 +9,9 @@ interface StreamHandle {
 /**
  * Moves an accepted connection into a socket that reads into a buffer of ours (net's `onread`),
  * which `net.Server` does not offer for the sockets it accepts: without it every read allocates a
- * fresh 64 KiB buffer and goes through the stream's per-chunk machinery, which is most of what a
- * relay costs per byte. The connection keeps its file descriptor; only the JavaScript object around
- * it changes. `accepted` must still be paused (`pauseOnConnect`) and must not be used afterwards; the
+ * fresh 64 KiB buffer and goes through the stream's per-chunk machinery: for a relay most of its cost
+ * per byte, for a small request about a microsecond per read (docs/benchmarks.md). The connection
+ * keeps its file descriptor; only the JavaScript object around it changes. `accepted` must still be paused (`pauseOnConnect`) and must not be used afterwards; the
  * new socket starts paused too.
  *
  * This takes the socket's libuv handle from `_handle`, a field Node has not documented but has kept
