@@ -6,6 +6,14 @@ interface StreamHandle {
   useUserBuffer(buffer: Uint8Array): void;
 }
 
+/** What {@link adoptAccepted} gives back. */
+export interface Adoption {
+  /** The socket to use from now on: the new one, or `accepted` itself when it could not be adopted. */
+  socket: Socket;
+  /** Whether `socket` reads through the given `onread` (true) or through its stream (false). */
+  adopted: boolean;
+}
+
 /**
  * Moves an accepted connection into a socket that reads into a buffer of ours (net's `onread`),
  * which `net.Server` does not offer for the sockets it accepts: without it every read allocates a
@@ -21,7 +29,7 @@ interface StreamHandle {
 export function adoptAccepted(
   accepted: Socket,
   options: { allowHalfOpen: boolean; onread: OnReadOpts },
-): { socket: Socket; adopted: boolean } {
+): Adoption {
   const holder = accepted as unknown as { _handle: StreamHandle | null };
   const handle = holder._handle;
   if (

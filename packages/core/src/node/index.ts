@@ -3,7 +3,7 @@
  * `node:tls`, `node:dns`, Node duplex streams). Kept out of the main entry so that `@msg/core` loads in
  * a browser; only the `node` export condition offers this entry.
  */
-export { adoptAccepted } from "./adopt-accepted.js";
+export { type Adoption, adoptAccepted } from "./adopt-accepted.js";
 export {
   connectNet,
   type NetConnectOptions,
