@@ -7,7 +7,7 @@ import {
   type PendingConnection,
   type Transport,
 } from "@msg/core";
-import { adoptAccepted, connectNet, NetListener, SlabReads, StreamConnection } from "@msg/core/node";
+import { connectNet, NetListener, SlabReads, StreamConnection } from "@msg/core/node";
 import { type IpcTransportOptions, validateIpcOptions } from "./options.js";
 import { checkSocketPath, clearStaleSocket, removeOwnSocket } from "./socket-file.js";
 
@@ -50,15 +50,14 @@ export class IpcTransport implements Transport {
       maxPendingConnections: this.#maxPending,
       localAddress: () => path,
       remoteAddress: () => `${path}#${++peers}`,
-      upgrade: async (socket, remoteAddress) => {
+      upgrade: async (accepted, remoteAddress) => {
         // Read through slabs as connected sockets are, once moved out of the server's socket.
-        const slabReads = new SlabReads();
-        const own = adoptAccepted(socket, { allowHalfOpen: true, onread: slabReads.onread });
-        return new StreamConnection(own.socket, {
+        const { socket, slabReads } = SlabReads.forAccepted(accepted);
+        return new StreamConnection(socket, {
           transport: this.name,
           localAddress: path,
           remoteAddress,
-          ...(own.adopted ? { slabReads } : {}),
+          ...(slabReads ? { slabReads } : {}),
         });
       },
       onIncoming,

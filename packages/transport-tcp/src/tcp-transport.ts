@@ -6,7 +6,7 @@ import {
   type Transport,
   toMsgError,
 } from "@msg/core";
-import { adoptAccepted, type NetListener, SlabReads } from "@msg/core/node";
+import { type NetListener, SlabReads } from "@msg/core/node";
 import { type ResolvedTcpOptions, resolveTcpOptions, type TcpTransportOptions } from "./options.js";
 import { bindTcp, connectTcp, wrapTcp } from "./tcp-socket.js";
 
@@ -28,11 +28,10 @@ export class TcpTransport implements Transport {
       address,
       options: this.#options,
       onIncoming,
-      upgrade: async (socket) => {
+      upgrade: async (accepted) => {
         // Read through slabs as connected sockets are, once moved out of the server's socket.
-        const reads = new SlabReads();
-        const { socket: own, adopted } = adoptAccepted(socket, { allowHalfOpen: true, onread: reads.onread });
-        return wrapTcp(this.name, own, own, adopted ? reads : undefined);
+        const { socket, slabReads } = SlabReads.forAccepted(accepted);
+        return wrapTcp(this.name, socket, socket, slabReads);
       },
     });
   }

@@ -12,5 +12,5 @@ export {
   type NetListenerStats,
 } from "./net-listener.js";
 export { resolveHost } from "./resolve-host.js";
-export { SlabReads } from "./slab-reads.js";
+export { type AcceptedReads, SlabReads } from "./slab-reads.js";
 export { StreamConnection, type StreamConnectionInfo } from "./stream-connection.js";

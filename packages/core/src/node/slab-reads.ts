@@ -1,9 +1,19 @@
 import { Buffer } from "node:buffer";
+import type { Socket } from "node:net";
+import { adoptAccepted } from "./adopt-accepted.js";
 
 /** Room every read gets: what Node's own reads get (fewer would mean more reads for bulk data). */
 const READ_BYTES = 64 * 1024;
 /** Size of one slab: room for two full reads, or for hundreds of small ones. */
 const SLAB_BYTES = 2 * READ_BYTES;
+
+/** What {@link SlabReads.forAccepted} gives back. */
+export interface AcceptedReads {
+  /** The socket to use from now on. */
+  socket: Socket;
+  /** The slabs it is read through; undefined when it is read through its stream. */
+  slabReads: SlabReads | undefined;
+}
 
 /**
  * Reads a plain `net.Socket` through node:net's documented `onread` option instead of its Readable
@@ -19,6 +29,17 @@ const SLAB_BYTES = 2 * READ_BYTES;
  * `pause()`/`resume()`, which node:net implements for `onread` sockets too.
  */
 export class SlabReads {
+  /**
+   * An accepted socket (paused, as NetListener hands it over) moved into one read through new slabs
+   * ({@link adoptAccepted}); `slabReads` is undefined where it could not be moved and the socket is
+   * read through its stream.
+   */
+  static forAccepted(accepted: Socket): AcceptedReads {
+    const reads = new SlabReads();
+    const { socket, adopted } = adoptAccepted(accepted, { allowHalfOpen: true, onread: reads.onread });
+    return { socket, slabReads: adopted ? reads : undefined };
+  }
+
   #slab = Buffer.allocUnsafe(SLAB_BYTES);
   #used = 0;
   #sink: ((chunk: Uint8Array) => void) | undefined;

@@ -1,3 +1,5 @@
+import type { OnReadOpts } from "node:net";
+
 /** Where every read buffer starts: libuv's own read size. */
 export const FIRST_READ_BYTES = 64 * 1024;
 
@@ -42,6 +44,9 @@ export class ReadBudget {
  * reads and writes (a relay's cost is per read and per write far more than per byte), while a
  * connection of small messages keeps 64 KiB.
  *
+ * Unlike `SlabReads` in @msg/core/node, whose chunks are kept by the decoder and payloads and so are
+ * never read over, a relay passes each read on at once: reusing the buffer is what makes it cheap.
+ *
  * A write that the destination socket queued still holds a view of the last read. Before the socket
  * reads again, its owner either waits for that write to finish (the source paused until the
  * destination's `drain`) or says the bytes are held (`afterRead`), and the next read gets a fresh
@@ -61,6 +66,20 @@ export class ReadBuffer {
 
   /** The buffer for the next read (net's `onread.buffer`, which net calls after every read). */
   readonly next = (): Buffer => this.#buffer;
+
+  /**
+   * net's `onread` option for a socket read into this buffer: each read goes to `take`, a view of the
+   * buffer, and `take` answers whether something still holds that view (see {@link afterRead}).
+   */
+  onread(take: (chunk: Buffer) => boolean): OnReadOpts {
+    return {
+      buffer: this.next,
+      callback: (bytes, buffer) => {
+        this.afterRead(bytes, take((buffer as Buffer).subarray(0, bytes)));
+        return true;
+      },
+    };
+  }
 
   /**
    * A read of `bytes` was handled. `held`: something still holds a view of them, so they must not

@@ -125,27 +125,14 @@ export class TcpProxy extends ProxyBase<TcpProxyOptions> {
       host,
       port,
       allowHalfOpen: true,
-      onread: {
-        buffer: upstreamReads.next,
-        callback: (bytes, buffer) => {
-          upstreamReads.afterRead(bytes, connection.fromUpstream((buffer as Buffer).subarray(0, bytes)));
-          return true;
-        },
-      },
+      onread: upstreamReads.onread((chunk) => connection.fromUpstream(chunk)),
     });
     const clientReads = new ReadBuffer(maxReadBytes, this.#readBudget);
     const adoption = adoptAccepted(accepted, {
       allowHalfOpen: true,
-      onread: {
-        buffer: clientReads.next,
-        callback: (bytes, buffer) => {
-          clientReads.afterRead(bytes, connection.fromClient((buffer as Buffer).subarray(0, bytes)));
-          return true;
-        },
-      },
+      onread: clientReads.onread((chunk) => connection.fromClient(chunk)),
     });
     const client = adoption.socket;
-    if (adoption.adopted) client.on("error", (error) => log.debug("client error before pairing", { error }));
     upstream.setNoDelay(true);
     client.setNoDelay(true);
     const connection: ProxiedConnection = new ProxiedConnection(id, client, adoption.adopted, upstream, {
