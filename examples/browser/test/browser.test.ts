@@ -174,7 +174,10 @@ describe("msg in headless Chromium, against Node over WebSocket", () => {
     const req = await ok(call("req", first.address, { timeout: 10_000 }));
     expect(await ok(call("request", req, 64, 7))).toMatchObject({ intact: true });
     await first.close();
-    // While the server is down, requests fail or wait; once it is back on the same port, they succeed.
+    // A request sent before the page has seen the close would honestly fail with connection_lost, so
+    // the test waits for the page's Req to notice; requests made while it is down then wait for the
+    // reconnect, and once the server is back on the same port they succeed.
+    expect(await ok(call("disconnected", req, 1, WAIT_MS))).toBeGreaterThanOrEqual(1);
     const second = await startRep(first.address);
     expect(second.address).toBe(first.address);
     expect(await ok(call("request", req, 64, 8))).toMatchObject({ intact: true });

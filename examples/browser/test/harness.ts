@@ -22,6 +22,8 @@ export interface RequestOutcome {
 }
 
 const sockets = new Map<number, ReqSocket | SubSocket>();
+/** Each Req's disconnects so far, counted from its creation, so a test cannot miss one that already happened. */
+const disconnects = new Map<number, number>();
 let nextId = 1;
 
 function log(line: string): void {
@@ -84,6 +86,8 @@ const harness = {
       });
       const id = nextId++;
       sockets.set(id, req);
+      disconnects.set(id, 0);
+      req.on("disconnected", () => disconnects.set(id, (disconnects.get(id) ?? 0) + 1));
       await req.connect(address);
       return id;
     });
@@ -99,6 +103,29 @@ const harness = {
       const intact = reply.byteLength === size && expected.every((byte, i) => reply[i] === byte);
       const { bytesTx, bytesRx } = req.stats();
       return { intact, size: reply.byteLength, bytesTx, bytesRx };
+    });
+  },
+
+  /** Resolves once Req `id` has seen `count` disconnects in all, or fails after `ms`. */
+  disconnected(id: number, count: number, ms: number): Promise<Result<number>> {
+    return attempt(`${count} disconnects on req ${id}`, async () => {
+      const req = socket(id, ReqSocket);
+      if ((disconnects.get(id) ?? 0) >= count) return disconnects.get(id) ?? 0;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          req.off("disconnected", onDisconnect);
+          reject(new Error(`${disconnects.get(id) ?? 0} of ${count} disconnects within ${ms} ms`));
+        }, ms);
+        // Registered after the counting listener, so the count already includes this disconnect.
+        const onDisconnect = () => {
+          if ((disconnects.get(id) ?? 0) < count) return;
+          clearTimeout(timer);
+          req.off("disconnected", onDisconnect);
+          resolve();
+        };
+        req.on("disconnected", onDisconnect);
+      });
+      return disconnects.get(id) ?? 0;
     });
   },
 
