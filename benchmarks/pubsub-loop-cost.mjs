@@ -26,7 +26,9 @@
  *
  * Each round runs every loop of a side once, in alternating order; the first round is a warm-up. The
  * table shows, per loop, the lowest and the median CPU time (user + system, `process.cpuUsage`) per
- * message over the other rounds: on a shared machine the lowest is the steadiest.
+ * message over the other rounds (on a shared machine the lowest is the steadiest), and the median
+ * bytes allocated per message in V8's young generation (lib/young-allocation.mjs): the garbage each
+ * loop leaves for the scavenger, whose work a CPU profile spreads over GC and helper threads.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -36,6 +38,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { medianSample } from "./lib/stats.mjs";
 import { markdownTable } from "./lib/table.mjs";
+import { youngBytesAllocated } from "./lib/young-allocation.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const SIZE = 100;
@@ -77,22 +80,28 @@ async function helper(role, args) {
   return { child, line };
 }
 
-/** Runs every loop `rounds` times, alternating the order; returns CPU ns per message per loop. */
+/**
+ * Runs every loop `rounds` times, alternating the order; returns per loop the CPU ns per message
+ * (lowest and median) and the young-generation bytes allocated per message (median).
+ */
 async function measure(loops) {
   const names = Object.keys(loops);
-  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  const samples = Object.fromEntries(names.map((name) => [name, { cpu: [], bytes: [] }]));
   for (let round = 0; round < rounds; round++) {
     for (const name of round % 2 ? [...names].reverse() : names) {
       const before = process.cpuUsage();
-      await loops[name]();
+      const bytes = await youngBytesAllocated(loops[name]);
       const used = process.cpuUsage(before);
-      if (round > 0) samples[name].push(((used.user + used.system) * 1000) / count);
+      if (round === 0) continue;
+      samples[name].cpu.push(((used.user + used.system) * 1000) / count);
+      samples[name].bytes.push(bytes / count);
     }
   }
   return names.map((name) => [
     name,
-    Math.min(...samples[name]).toFixed(0),
-    medianSample(samples[name]).toFixed(0),
+    Math.min(...samples[name].cpu).toFixed(0),
+    medianSample(samples[name].cpu).toFixed(0),
+    medianSample(samples[name].bytes).toFixed(0),
   ]);
 }
 
@@ -246,11 +255,11 @@ if (values.role === "reader") reader();
 else if (values.role === "blaster") await blaster();
 else {
   console.log(
-    `CPU time of the measured side per ${SIZE}-byte message, ns (${count} messages per loop, ${rounds - 1} rounds after a warm-up; ${values.subscribers} subscriber(s) on the Pub side)\n`,
+    `CPU time and young-generation bytes allocated by the measured side per ${SIZE}-byte message (${count} messages per loop, ${rounds - 1} rounds after a warm-up; ${values.subscribers} subscriber(s) on the Pub side)\n`,
   );
-  const headers = ["loop", "lowest", "median"];
+  const headers = ["loop", "CPU ns lowest", "CPU ns median", "bytes allocated"];
   if (values.side !== "sub")
-    console.log(`Pub side\n\n${markdownTable(headers, await pubSide(), ["l", "r", "r"])}\n`);
+    console.log(`Pub side\n\n${markdownTable(headers, await pubSide(), ["l", "r", "r", "r"])}\n`);
   if (values.side !== "pub")
-    console.log(`Sub side\n\n${markdownTable(headers, await subSide(), ["l", "r", "r"])}\n`);
+    console.log(`Sub side\n\n${markdownTable(headers, await subSide(), ["l", "r", "r", "r"])}\n`);
 }
