@@ -11,8 +11,9 @@ const DELETED = Object.freeze({ id: -1 });
  *
  * Why not a `Map`: a sequential client adds one request and deletes it again on every round trip,
  * and V8 reallocates a Map's table each time it empties (it shrinks when under a quarter full); set,
- * get and delete cost about 70 ns per round trip there, against under 10 ns here. Ids are handed out
- * in sequence, so `id & mask` puts each item in its own home slot in the common case.
+ * get and delete cost 65-70 ns per request there, against about 20 ns here (with one request in
+ * flight or 2048). Ids are handed out in sequence, so `id & mask` puts each item in its own home
+ * slot in the common case.
  *
  * Deleting leaves a marker instead of moving later items back: with sequential ids the items form
  * one long run of slots, which a backward shift would walk to its end on every delete (thousands of
