@@ -23,9 +23,14 @@ export class FrameWriter {
   readonly #lingerUs: number;
   readonly #onDrain: (() => void) | undefined;
 
-  /** Current batch being filled; a fresh one after each hand-off, since the transport keeps a reference. */
+  /**
+   * The buffer the current batch is filled in: frames go at `#batchEnd`, the batch is
+   * `[#batchStart, #batchEnd)`. A batch handed to the transport is never written over (the transport
+   * keeps a reference): the next one starts after it in the same buffer, or in a fresh one.
+   */
   #batch: Uint8Array;
-  #batchUsed = 0;
+  #batchStart = 0;
+  #batchEnd = 0;
   #batchFrames = 0;
   /** Finished chunks waiting for the transport to drain, with the number of frames each ends. */
   #backlog: Uint8Array[] = [];
@@ -52,7 +57,7 @@ export class FrameWriter {
 
   /** Bytes held here, not yet handed to the transport. */
   get queuedBytes(): number {
-    return this.#backlogBytes + this.#batchUsed;
+    return this.#backlogBytes + this.#batchEnd - this.#batchStart;
   }
 
   /** Frames held here, not yet handed to the transport. */
@@ -67,7 +72,7 @@ export class FrameWriter {
 
   writeReqRep(compression: number, id: number, payload: Uint8Array): void {
     const offset = this.#reserve(REQREP_HEADER_SIZE, payload.byteLength);
-    this.#batchUsed = writeReqRepHeader(this.#batch, offset, compression, id, payload.byteLength);
+    this.#batchEnd = writeReqRepHeader(this.#batch, offset, compression, id, payload.byteLength);
     this.#appendPayload(payload);
   }
 
@@ -83,7 +88,7 @@ export class FrameWriter {
       return;
     }
     const offset = this.#reserve(PUBSUB_FIXED_HEADER_SIZE + topic.byteLength, payload.byteLength);
-    this.#batchUsed = writePubSubHeader(
+    this.#batchEnd = writePubSubHeader(
       this.#batch,
       offset,
       compression,
@@ -149,14 +154,14 @@ export class FrameWriter {
     batch.set(header, offset);
     const end = writePubSubSeqAndSize(batch, offset + header.byteLength, seq, size);
     batch.set(payload, end);
-    this.#batchUsed = end + size;
-    if (this.#batchUsed >= this.#batchSize) this.flush();
+    this.#batchEnd = end + size;
+    if (this.#batchEnd - this.#batchStart >= this.#batchSize) this.flush();
     this.#scheduleFlush();
   }
 
   /** Hands everything to the transport now (as far as it accepts). */
   flush(): void {
-    if (this.#backlog.length === 0 && !this.#blocked && !this.#closed && this.#batchUsed > 0) {
+    if (this.#backlog.length === 0 && !this.#blocked && !this.#closed && this.#batchEnd > this.#batchStart) {
       // The common case (a turn's frames, nothing held back): the batch goes straight to the
       // transport, without passing through the backlog's arrays.
       const chunk = this.#takeBatch();
@@ -185,27 +190,31 @@ export class FrameWriter {
     this.#backlogChunkFrames = [];
     this.#backlogBytes = 0;
     this.#backlogFrames = 0;
-    this.#batchUsed = 0;
+    this.#batchStart = this.#batchEnd;
     this.#batchFrames = 0;
   }
 
   /** Makes room for a header (and a small payload) in the batch; returns where the header goes. */
   #reserve(headerSize: number, payloadSize: number): number {
     const inline = payloadSize < ZERO_COPY_THRESHOLD ? payloadSize : 0;
-    if (this.#batchUsed + headerSize + inline > this.#batch.byteLength) {
+    if (this.#batchEnd + headerSize + inline > this.#batch.byteLength) {
       // Hand the full batch over now: held back until the turn's end, a burst of publishes in one
       // turn would pile up here unbounded, never seeing the transport push back.
       this.#sealBatch();
       this.#drainBacklog();
-      if (headerSize + inline > this.#batch.byteLength) this.#batch = allocBytes(headerSize + inline);
+      if (this.#batchEnd + headerSize + inline > this.#batch.byteLength) {
+        this.#batch = allocBytes(headerSize + inline);
+        this.#batchStart = 0;
+        this.#batchEnd = 0;
+      }
     }
     // The clock matters only to the linger (a reading per lone frame is a measurable share of it).
-    if (this.#lingerUs > 0 && this.#batchUsed === 0 && this.#backlogBytes === 0) {
+    if (this.#lingerUs > 0 && this.#batchEnd === this.#batchStart && this.#backlogBytes === 0) {
       this.#firstPendingAt = monotonicMicros();
     }
     this.#appendedSinceCheck = true;
     this.#batchFrames++;
-    return this.#batchUsed;
+    return this.#batchEnd;
   }
 
   #appendPayload(payload: Uint8Array): void {
@@ -217,16 +226,16 @@ export class FrameWriter {
       this.#backlogBytes += payload.byteLength;
       this.#drainBacklog();
     } else {
-      this.#batch.set(payload, this.#batchUsed);
-      this.#batchUsed += payload.byteLength;
-      if (this.#batchUsed >= this.#batchSize) this.flush();
+      this.#batch.set(payload, this.#batchEnd);
+      this.#batchEnd += payload.byteLength;
+      if (this.#batchEnd - this.#batchStart >= this.#batchSize) this.flush();
     }
     this.#scheduleFlush();
   }
 
   /** Moves the filled part of the batch to the backlog and starts a fresh batch. */
   #sealBatch(): void {
-    if (this.#batchUsed === 0) return;
+    if (this.#batchEnd === this.#batchStart) return;
     const frames = this.#batchFrames;
     const chunk = this.#takeBatch();
     this.#backlog.push(chunk);
@@ -237,12 +246,16 @@ export class FrameWriter {
 
   /** The filled part of the batch, which now belongs to the caller; a fresh batch starts after it. */
   #takeBatch(): Uint8Array {
-    const chunk = this.#batch.subarray(0, this.#batchUsed);
-    // Reuse the remainder of the same allocation when plenty is left, otherwise a fresh buffer.
-    const rest = this.#batch.byteLength - this.#batchUsed;
-    this.#batch =
-      rest >= this.#batchSize / 4 ? this.#batch.subarray(this.#batchUsed) : allocBytes(this.#batchSize);
-    this.#batchUsed = 0;
+    const chunk = this.#batch.subarray(this.#batchStart, this.#batchEnd);
+    // The next batch goes after it in the same buffer when plenty is left, otherwise in a fresh one
+    // (one view per hand-off: a view of the rest for the next batch measured as much again).
+    if (this.#batch.byteLength - this.#batchEnd >= this.#batchSize / 4) {
+      this.#batchStart = this.#batchEnd;
+    } else {
+      this.#batch = allocBytes(this.#batchSize);
+      this.#batchStart = 0;
+      this.#batchEnd = 0;
+    }
     this.#batchFrames = 0;
     return chunk;
   }

@@ -151,6 +151,8 @@ export class InboundFrames {
   /** When the incomplete frame held now was begun (ms, performance clock); 0 when none is held. */
   #partialSince = 0;
   #framesSeen = 0;
+  /** What this connection last reported to the budget. */
+  #held = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(params: {
@@ -181,7 +183,7 @@ export class InboundFrames {
       return;
     }
     if (this.#done) return; // a frame handler closed the connection
-    this.#budget.set(this, this.#decoder.allocatedBytes);
+    this.#report(this.#decoder.allocatedBytes);
     this.#watchIncomplete();
   }
 
@@ -225,9 +227,16 @@ export class InboundFrames {
     this.#faults.drop(this.#connection, error, this.#address);
   }
 
+  /** Tells the budget what the decoder holds, when that changed (most chunks end on a frame boundary). */
+  #report(bytes: number): void {
+    if (bytes === this.#held) return;
+    this.#held = bytes;
+    this.#budget.set(this, bytes);
+  }
+
   #release(): void {
     this.#done = true;
-    this.#budget.set(this, 0);
+    this.#report(0);
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }

@@ -30,6 +30,7 @@ import { resolveWriteBuffer, type WriteBufferOptions } from "../options.js";
 import { RttTracker } from "../rtt.js";
 import { closedError, isPing, isPong, msgError } from "../util.js";
 import { validateReqOptions } from "../validate-options.js";
+import { IdTable } from "./id-table.js";
 
 export interface ReqOptions extends ReconnectOptions, WriteBufferOptions, CompressionOptions, InboundOptions {
   /** Default time a request may take, in ms, counted from the `request()` call. Default 5000. */
@@ -69,6 +70,8 @@ interface PendingRequest {
   data: Uint8Array;
   ping: boolean;
   resent: boolean;
+  /** Its place in the order requests were (last) sent: a count of sends, never reused. */
+  sendSeq: number;
   /** When it was (last) sent, on the `performance.now()` clock (ms). */
   sentAt: number;
   /** When the request times out, on the `performance.now()` clock. */
@@ -122,18 +125,22 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   #session: ReqSession | undefined;
   #nextId = 0;
   /** Sent, awaiting a response, by id. At most maxPendingRequests. */
-  readonly #inFlight = new Map<number, PendingRequest>();
+  readonly #inFlight = new IdTable<PendingRequest>();
+  /** Requests sent so far (re-sends included): the next `sendSeq`. */
+  #sends = 0;
   /** Not sent yet, in order; at most maxQueueSize. A Set gives FIFO order and O(1) removal on timeout. */
   readonly #waiting = new Set<PendingRequest>();
   #fatal: MsgError | undefined;
   #closed = false;
   #connectWaiters: { resolve(): void; reject(error: MsgError): void }[] = [];
   readonly #rtt = new RttTracker();
-  readonly #deadlines = new DeadlineTimer<PendingRequest>((request) =>
-    this.#fail(
-      request,
-      msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms${this.#whyNotConnected()}`),
-    ),
+  readonly #deadlines = new DeadlineTimer<PendingRequest>(
+    () => this.#unsettled(),
+    (request) =>
+      this.#fail(
+        request,
+        msgError(ErrorCode.Timeout, `no response within ${request.timeoutMs} ms${this.#whyNotConnected()}`),
+      ),
   );
   readonly #stats = { bytesTx: 0, bytesRx: 0, requestsSent: 0, responsesReceived: 0 };
   /** Set while close() lingers: called once nothing is in flight any more. */
@@ -194,10 +201,12 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   }
 
   /** Sends a request and resolves with the response payload. */
-  request(payload: Uint8Array | string, options: RequestOptions = {}): Promise<Uint8Array> {
+  request(payload: Uint8Array | string, options?: RequestOptions): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(closedError());
     if (this.#fatal) return Promise.reject(this.#fatal);
-    if (options.signal?.aborted) return Promise.reject(msgError(ErrorCode.Aborted, "request aborted"));
+    // No `options = {}` default: an object per request that most callers never pass.
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(msgError(ErrorCode.Aborted, "request aborted"));
     const sendNow = this.#canSendNow();
     if (!sendNow && this.#waiting.size >= this.#maxQueue) {
       this.#count(ErrorCode.HighWaterMarkReached);
@@ -224,7 +233,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       return Promise.reject(tooLarge);
     }
     return new Promise<Uint8Array>((resolve, reject) => {
-      const timeoutMs = options.timeout ?? this.#timeout;
+      const timeoutMs = options?.timeout ?? this.#timeout;
       // One clock reading for the deadline and, when it goes out at once, the send time.
       const now = performance.now();
       const request: PendingRequest = {
@@ -233,18 +242,19 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         data,
         ping: isPing(bytes),
         resent: false,
+        sendSeq: 0,
         sentAt: now,
         deadline: now + timeoutMs,
         timeoutMs,
-        signal: options.signal,
+        signal,
         onAbort: undefined,
         resolve,
         reject,
       };
-      this.#deadlines.add(request);
-      if (options.signal) {
+      this.#deadlines.watch(request.deadline);
+      if (signal) {
         request.onAbort = () => this.#fail(request, msgError(ErrorCode.Aborted, "request aborted"));
-        options.signal.addEventListener("abort", request.onAbort, { once: true });
+        signal.addEventListener("abort", request.onAbort, { once: true });
       }
       if (compressing) this.#whenCompressed(request, compressing);
       if (sendNow && !compressing) {
@@ -304,7 +314,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
         };
       });
     }
-    for (const request of [...this.#inFlight.values()]) this.#fail(request, closedError());
+    for (const request of this.#inFlightInOrder()) this.#fail(request, closedError());
     this.#deadlines.clear();
     this.#dialer?.stop();
     this.#session?.writer.flush();
@@ -360,7 +370,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     this.#session = undefined;
     session.writer.close();
     if (!this.#closed) this.fire("disconnected", { address: session.connection.remoteAddress, error });
-    const lost = [...this.#inFlight.values()];
+    const lost = this.#inFlightInOrder();
     this.#inFlight.clear();
     const requeue: PendingRequest[] = [];
     for (const request of lost) {
@@ -417,8 +427,9 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
     while (this.#inFlight.has(id)) id = (id + 1) >>> 0;
     this.#nextId = (id + 1) >>> 0;
     request.id = id;
+    request.sendSeq = this.#sends++;
     request.sentAt = now;
-    this.#inFlight.set(id, request);
+    this.#inFlight.add(request);
     session.writer.writeReqRep(request.type, id, request.data);
     this.#stats.bytesTx += REQREP_HEADER_SIZE + request.data.byteLength;
     this.#stats.requestsSent++;
@@ -434,7 +445,7 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
       this.fire("messageDropped", { reason: "unknown_request_id" });
       return;
     }
-    this.#inFlight.delete(request.id);
+    this.#inFlight.delete(request);
     this.#settle(request);
     this.#rtt.add((performance.now() - request.sentAt) * 1000);
     this.#stats.responsesReceived++;
@@ -462,24 +473,36 @@ export class ReqSocket extends TypedEmitter<ReqEvents> {
   }
 
   #oldestPing(): PendingRequest | undefined {
-    for (const request of this.#inFlight.values()) if (request.ping) return request;
-    return undefined;
+    let oldest: PendingRequest | undefined;
+    for (const request of this.#inFlight.values()) {
+      if (request.ping && (oldest === undefined || request.sendSeq < oldest.sendSeq)) oldest = request;
+    }
+    return oldest;
+  }
+
+  /** The requests in flight, in the order they were sent. */
+  #inFlightInOrder(): PendingRequest[] {
+    return this.#inFlight.values().sort((a, b) => a.sendSeq - b.sendSeq);
   }
 
   /** Fails one request wherever it is (waiting or in flight). */
   #fail(request: PendingRequest, error: MsgError): void {
-    const inFlight = this.#inFlight.get(request.id) === request;
-    if (!this.#waiting.delete(request) && !(inFlight && this.#inFlight.delete(request.id))) return;
+    if (!this.#waiting.delete(request) && !this.#inFlight.delete(request)) return;
     this.#settle(request);
     this.#count(error.code);
     request.reject(error);
     if (this.#inFlight.size === 0) this.#onIdle?.();
   }
 
-  /** Stops tracking a request's deadline and abort signal. */
+  /** Stops listening to a request's abort signal (its deadline goes with it leaving the collections). */
   #settle(request: PendingRequest): void {
-    this.#deadlines.delete(request);
     if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
+  }
+
+  /** Every request not settled yet: waiting, then in flight (what the deadline timer watches). */
+  *#unsettled(): Iterable<PendingRequest> {
+    yield* this.#waiting;
+    yield* this.#inFlight.values();
   }
 
   /** For a timeout: why nothing could be sent, when the socket is not connected ("" when it is). */
