@@ -3,7 +3,8 @@
  * and stop, CPUs change frequency), so measuring target A for three seconds and then target B would
  * fold that drift into the A/B ratio. Instead every target keeps its processes up ("session"), and
  * each repeat measures every target once in turn: round 1 A, B, C, round 2 A, B, C, ... The median of
- * a target's rounds is its number; the ratio compares numbers taken side by side.
+ * a target's rounds is its number; the ratio compares numbers taken side by side. The order turns
+ * round by round (A, B, C, then C, B, A), so no target always runs first or straight after another.
  */
 import { Child } from "./child.mjs";
 import { firstLine } from "./format.mjs";
@@ -53,7 +54,7 @@ export async function measureInterleaved(sessions, cases, measure, config, { wha
     const rounds = config.repeats + (warmup ? 1 : 0);
     for (let round = 0; round < rounds; round++) {
       const isWarmup = warmup && round === 0;
-      for (const session of sessions) {
+      for (const session of round % 2 === 0 ? sessions : [...sessions].reverse()) {
         if (session.error) continue;
         config.log(`${what} ${session.target.name} ${oneCase.label}${isWarmup ? " (warm-up)" : ""}`);
         try {
