@@ -57,7 +57,7 @@ export class IpcTransport implements Transport {
           transport: this.name,
           localAddress: path,
           remoteAddress,
-          ...(slabReads ? { slabReads } : {}),
+          slabReads,
         });
       },
       onIncoming,

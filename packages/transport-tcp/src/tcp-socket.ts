@@ -118,6 +118,6 @@ export function wrapTcp(transport: string, stream: Duplex, tcp: Socket, slabRead
     localAddress: formatHostPort(endpoints.localAddress, endpoints.localPort),
     remoteAddress: formatHostPort(endpoints.remoteAddress, endpoints.remotePort),
     extraStats: () => readKernelTcpStats(endpoints),
-    ...(slabReads ? { slabReads } : {}),
+    slabReads,
   });
 }

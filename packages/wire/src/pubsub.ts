@@ -56,9 +56,7 @@ export function writePubSubHeader(
   else target.set(topic, offset + 4);
   const tail = offset + 4 + topicLength;
   writeU64(target, tail, high, low);
-  writeU32(target, tail + 8, seq);
-  writeU32(target, tail + 12, size);
-  return tail + 16;
+  return writePubSubSeqAndSize(target, tail + 16, seq, size);
 }
 
 /**

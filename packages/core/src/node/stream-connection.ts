@@ -14,7 +14,7 @@ export interface StreamConnectionInfo {
   /** Extra transport counters (RTT, congestion window, ...) merged into `stats()`. */
   extraStats?: () => Partial<ConnectionStats>;
   /** The slabs the stream is read through (`connectNet`'s `slabReads`), instead of its 'data' events. */
-  slabReads?: SlabReads;
+  slabReads?: SlabReads | undefined;
 }
 
 /**

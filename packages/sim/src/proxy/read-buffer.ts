@@ -9,25 +9,23 @@ export const FIRST_READ_BYTES = 64 * 1024;
  * smaller reads (slower, never failing) until others close and give their growth back.
  */
 export class ReadBudget {
-  #left: number;
+  readonly #limit: number;
   #held = 0;
 
   /** @param bytes the growth allowed in all, in bytes. */
   constructor(bytes: number) {
-    this.#left = bytes;
+    this.#limit = bytes;
   }
 
   /** Takes `bytes` of growth if that much is left. */
   take(bytes: number): boolean {
-    if (bytes > this.#left) return false;
-    this.#left -= bytes;
+    if (this.#held + bytes > this.#limit) return false;
     this.#held += bytes;
     return true;
   }
 
   /** Gives back growth taken before. */
   give(bytes: number): void {
-    this.#left += bytes;
     this.#held -= bytes;
   }
 
