@@ -24,6 +24,14 @@ export interface Connection {
    */
   write(chunk: Uint8Array): boolean;
   /**
+   * Optional: queues several chunks at once, in order, exactly as `write` of each would (same bytes,
+   * same return value as the last `write`), so that the transport can hand them to the system in one
+   * call (a stream transport makes one `writev` of a batch of small frames and the large payload after
+   * it, where one `write` each took two system calls). Writers use it when present and fall back to
+   * `write` per chunk. The caller must not modify the chunks afterwards.
+   */
+  writev?(chunks: readonly Uint8Array[]): boolean;
+  /**
    * Installs the consumer of incoming events, replacing any previous one, and starts the flow of data
    * (unless paused). `undefined` detaches: data is held, not lost, until the next handler is set.
    */

@@ -3,7 +3,7 @@ import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Connection, ErrorCode, isMsgError, readExactly } from "../src/index.js";
 import { StreamConnection } from "../src/node/index.js";
-import { withTimeout } from "../src/testing/index.js";
+import { waitFor, withTimeout } from "../src/testing/index.js";
 
 /** A connected pair of real loopback sockets, wrapped. */
 async function pair(): Promise<{ client: Connection; server: Connection; close: () => void }> {
@@ -86,6 +86,48 @@ describe("StreamConnection and readExactly", () => {
     expect(closes).toBe(1);
     expect(server.closed).toBe(true);
     expect(server.write(Buffer.from("x"))).toBe(false);
+    expect(server.writev!([Buffer.from("x"), Buffer.from("y")])).toBe(false);
+  });
+
+  it("writev sends the chunks in order, as one write of each would, and counts them", async () => {
+    const { client, server, close } = await pair();
+    cleanup = close;
+    // A socket with room takes small chunks at once: true, as a lone write() would return.
+    expect(client.writev!([Buffer.from("head:"), Buffer.from("-")])).toBe(true);
+    client.writev!([Buffer.alloc(200_000, 9), Buffer.from(":tail")]);
+    const received = await withTimeout(readExactly(server, 200_011), 2000, "the chunks");
+    expect(Buffer.from(received.subarray(0, 6)).toString()).toBe("head:-");
+    expect(received.subarray(6, 200_006).every((byte) => byte === 9)).toBe(true);
+    expect(Buffer.from(received.subarray(200_006)).toString()).toBe(":tail");
+    expect(client.stats!().bytesWritten).toBe(200_011);
+  });
+
+  it("writev reports push-back as write() does, and onDrain follows once the peer reads", async () => {
+    const { client, server, close } = await pair();
+    cleanup = close;
+    server.pause();
+    const drained = new Promise<void>((resolve) =>
+      client.setHandler({ onData() {}, onDrain: resolve, onClose() {} }),
+    );
+    let sent = 0;
+    let accepted = true;
+    // The kernel's buffers hold a few MiB; 64 MiB bounds the loop.
+    while (accepted && sent < 64 * 1024 * 1024) {
+      accepted = client.writev!([Buffer.alloc(100), Buffer.alloc(64 * 1024)]);
+      sent += 100 + 64 * 1024;
+    }
+    expect(accepted).toBe(false);
+    let read = 0;
+    server.setHandler({
+      onData(chunk) {
+        read += chunk.byteLength;
+      },
+      onClose() {},
+    });
+    server.resume();
+    await withTimeout(drained, 5000, "onDrain after the peer read");
+    await waitFor(() => read === sent, 5000, "every byte at the peer");
+    expect(read).toBe(sent);
   });
 
   it("counts bytes in both directions", async () => {

@@ -8,8 +8,10 @@ import { FrameWriter } from "../src/frame-writer.js";
  * chunks it is handed, as a real transport does, so a test can tell a copy from the caller's buffer
  * (and a writer that reused a handed-off buffer would corrupt the decoded frames).
  */
-function fakeConnection() {
+function fakeConnection(options: { writev?: boolean } = {}) {
   const chunks: Uint8Array[] = [];
+  /** The number of chunks in each call the writer made: 1 per `write`, the group's size per `writev`. */
+  const calls: number[] = [];
   const state = { full: false };
   const connection: Connection = {
     transport: "fake",
@@ -18,8 +20,16 @@ function fakeConnection() {
     closed: false,
     write(chunk) {
       chunks.push(chunk);
+      calls.push(1);
       return !state.full;
     },
+    ...(options.writev && {
+      writev(group: readonly Uint8Array[]) {
+        chunks.push(...group);
+        calls.push(group.length);
+        return !state.full;
+      },
+    }),
     setHandler(_handler: ConnectionHandler | undefined) {},
     unshift() {},
     pause() {},
@@ -33,7 +43,7 @@ function fakeConnection() {
     for (const chunk of chunks) decoder.push(chunk);
     return out;
   };
-  return { connection, chunks, state, frames };
+  return { connection, chunks, calls, state, frames };
 }
 
 const flushTick = () => new Promise((resolve) => process.nextTick(resolve));
@@ -91,6 +101,47 @@ describe("FrameWriter", () => {
     await flushTick();
     expect(chunks.map((c) => c.byteLength)).toEqual([10, 100_000]);
     expect(chunks[1]).toBe(big); // the caller's own buffer, not a copy of it
+  });
+
+  it("hands a large payload and the batch holding its header to a writev transport in one call", async () => {
+    const { connection, chunks, calls, frames } = fakeConnection({ writev: true });
+    const writer = new FrameWriter(connection, { size: 64 * 1024, lingerUs: 0 });
+    const big = Buffer.alloc(100_000, 7);
+    writer.writeReqRep(0, 0, Buffer.alloc(10, 1));
+    writer.writeReqRep(0, 1, big);
+    await flushTick();
+    expect(calls).toEqual([2]);
+    expect(chunks.map((c) => c.byteLength)).toEqual([30, 100_000]); // frame 0 and frame 1's header, then its payload
+    expect(chunks[1]).toBe(big);
+    expect(frames().map((f) => [f.id, f.payload.byteLength])).toEqual([
+      [0, 10],
+      [1, 100_000],
+    ]);
+  });
+
+  it("drains held chunks to a writev transport in groups of about a batch, counters kept right", async () => {
+    const { connection, calls, state, frames } = fakeConnection({ writev: true });
+    const writer = new FrameWriter(connection, { size: 1024, lingerUs: 0 });
+    state.full = true;
+    writer.writeReqRep(0, 0, Buffer.alloc(10));
+    await flushTick(); // written, but the transport is now full
+    for (let id = 1; id <= 5; id++) {
+      writer.writeReqRep(0, id, Buffer.alloc(600));
+      writer.flush(); // one 610-byte chunk per frame, all held back
+    }
+    expect(writer.queuedFrames).toBe(5);
+    // The first group (two chunks: 1220 bytes, the first to reach 1024) is taken, then push-back.
+    writer.handleDrain();
+    expect(calls).toEqual([1, 2]);
+    expect(writer.blocked).toBe(true);
+    expect(writer.queuedFrames).toBe(3);
+    expect(writer.queuedBytes).toBe(3 * 610);
+    state.full = false;
+    writer.handleDrain();
+    expect(calls).toEqual([1, 2, 2, 1]); // the last chunk alone goes by write
+    expect(writer.queuedFrames).toBe(0);
+    expect(writer.queuedBytes).toBe(0);
+    expect(frames().map((f) => f.id)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it("writePubSubRun writes the bytes writePubSub would, frame by frame, and stops at push-back", async () => {

@@ -73,6 +73,22 @@ export class StreamConnection implements Connection {
     return this.#stream.write(chunk);
   }
 
+  /** One corked run of writes: Node hands the chunks to the socket together (one `writev` on TCP, IPC). */
+  writev(chunks: readonly Uint8Array[]): boolean {
+    if (this.closed || this.#stream.writableEnded) return false;
+    const stream = this.#stream;
+    stream.cork();
+    for (const chunk of chunks) {
+      this.#bytesWritten += chunk.byteLength;
+      stream.write(chunk);
+    }
+    stream.uncork();
+    // Each corked write() reports what the stream held before anything went out; once uncorked the
+    // socket may have taken it all at once, as it would a lone write(). Report what is left, as that
+    // write() would have (when this is false, the corked write that went over asked for 'drain').
+    return stream.writableLength < stream.writableHighWaterMark && !stream.destroyed;
+  }
+
   setHandler(handler: ConnectionHandler | undefined): void {
     this.#inbound.setHandler(handler);
   }

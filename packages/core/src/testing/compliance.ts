@@ -153,6 +153,17 @@ export function transportComplianceSuite(name: string, target: ComplianceTarget)
       expect(atClient.digest()).toBe(sha256(down));
     }, 60_000);
 
+    it("chunks handed over together (writev where the connection has it, else write each) arrive in order", async () => {
+      const { client, server } = await world.pair();
+      const chunks = [Buffer.from("head:"), randomBytes(100_000), Buffer.from(":tail"), randomBytes(3)];
+      const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+      const atServer = new Reader(server);
+      if (client.writev) client.writev(chunks);
+      else for (const chunk of chunks) client.write(chunk);
+      await atServer.untilLength(total, waitMs, "the chunks");
+      expect(atServer.digest()).toBe(sha256(Buffer.concat(chunks)));
+    });
+
     it("applies backpressure: write() returns false while the reader is paused, onDrain follows resume, nothing is lost", async () => {
       const { client, server } = await world.pair();
       const atServer = new Reader(server, { keep: false });
