@@ -48,6 +48,20 @@ function fakeConnection(options: { writev?: boolean } = {}) {
 
 const flushTick = () => new Promise((resolve) => process.nextTick(resolve));
 
+/**
+ * Writes frame 0, lets the transport fill up (`state.full`), then frames 1-5 with `size`-byte
+ * payloads, each flushed into its own held-back chunk.
+ */
+async function holdFiveChunks(writer: FrameWriter, state: { full: boolean }, size: number): Promise<void> {
+  state.full = true;
+  writer.writeReqRep(0, 0, Buffer.alloc(10));
+  await flushTick(); // written, but the transport is now full
+  for (let id = 1; id <= 5; id++) {
+    writer.writeReqRep(0, id, Buffer.alloc(size));
+    writer.flush();
+  }
+}
+
 describe("FrameWriter", () => {
   it("coalesces the frames of one tick into one write, in order", async () => {
     const { connection, chunks, frames } = fakeConnection();
@@ -62,13 +76,7 @@ describe("FrameWriter", () => {
   it("counts queued frames chunk by chunk while the transport pushes back", async () => {
     const { connection, state, frames } = fakeConnection();
     const writer = new FrameWriter(connection, { size: 1024, lingerUs: 0 });
-    state.full = true;
-    writer.writeReqRep(0, 0, Buffer.alloc(10));
-    await flushTick(); // written, but the transport is now full
-    for (let id = 1; id <= 5; id++) {
-      writer.writeReqRep(0, id, Buffer.alloc(10));
-      writer.flush(); // one chunk per frame, all held back
-    }
+    await holdFiveChunks(writer, state, 10);
     expect(writer.blocked).toBe(true);
     expect(writer.queuedFrames).toBe(5);
     state.full = false;
@@ -122,13 +130,7 @@ describe("FrameWriter", () => {
   it("drains held chunks to a writev transport in groups of about a batch, counters kept right", async () => {
     const { connection, calls, state, frames } = fakeConnection({ writev: true });
     const writer = new FrameWriter(connection, { size: 1024, lingerUs: 0 });
-    state.full = true;
-    writer.writeReqRep(0, 0, Buffer.alloc(10));
-    await flushTick(); // written, but the transport is now full
-    for (let id = 1; id <= 5; id++) {
-      writer.writeReqRep(0, id, Buffer.alloc(600));
-      writer.flush(); // one 610-byte chunk per frame, all held back
-    }
+    await holdFiveChunks(writer, state, 600); // five chunks of 610 bytes
     expect(writer.queuedFrames).toBe(5);
     // The first group (two chunks: 1220 bytes, the first to reach 1024) is taken, then push-back.
     writer.handleDrain();
