@@ -15,8 +15,9 @@ const ZERO_COPY_THRESHOLD = 16 * 1024;
  *
  * Frames are encoded straight into a batch buffer; large payloads go out as their own chunk, without a
  * copy, handed to the transport together with the batch that ends with their header where it takes
- * several chunks at once (`Connection.writev`). While the transport pushes back (`write` returned false), frames stay here, and the owner sees
- * `queuedBytes`/`queuedFrames` to apply its own limit: the writer never decides to drop anything.
+ * several chunks at once (`Connection.writev`). While the transport pushes back (`write` returned
+ * false), frames stay here, and the owner sees `queuedBytes`/`queuedFrames` to apply its own limit:
+ * the writer never decides to drop anything.
  */
 export class FrameWriter {
   readonly #connection: Connection;
