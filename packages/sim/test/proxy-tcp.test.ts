@@ -27,6 +27,19 @@ describe("TcpProxy", () => {
     return { proxy, address };
   }
 
+  /** A started proxy to `upstream` with an unimpaired path that `setPath` replaces mid-connection. */
+  async function reconfigurableProxyTo(upstream: string) {
+    let path: PathConfig = { up: {}, down: {} };
+    const proxy = new TcpProxy({ listen: "127.0.0.1:0", upstream, policy: { configure: () => path } });
+    const address = await proxy.start();
+    cleanup.push(() => proxy.stop());
+    const setPath = (next: PathConfig) => {
+      path = next;
+      proxy.reconfigure();
+    };
+    return { proxy, address, setPath };
+  }
+
   async function echo() {
     const server = await echoServer();
     cleanup.push(() => server.close());
@@ -55,23 +68,14 @@ describe("TcpProxy", () => {
     const payload = randomBytes(16 << 20);
     const sender = await tcpServer((socket) => socket.end(payload));
     cleanup.push(() => sender.close());
-    let path: PathConfig = { up: {}, down: {} };
-    const proxy = new TcpProxy({
-      listen: "127.0.0.1:0",
-      upstream: sender.address,
-      policy: { configure: () => path },
-    });
-    const address = await proxy.start();
-    cleanup.push(() => proxy.stop());
+    const { proxy, address, setPath } = await reconfigurableProxyTo(sender.address);
     const socket = await dial(address);
     socket.pause();
     await waitFor(() => proxy.stats().down.bytes > 0, 5000, "the first bytes through");
-    path = { up: {}, down: { impairment: { latencyMs: 2 } } };
-    proxy.reconfigure();
+    setPath({ up: {}, down: { impairment: { latencyMs: 2 } } });
     const reading = readBytes(socket, payload.length, 20_000);
     await waitFor(() => proxy.stats().down.bytes > payload.length / 2, 20_000, "half the payload");
-    path = { up: {}, down: {} };
-    proxy.reconfigure();
+    setPath({ up: {}, down: {} });
     expect((await reading).equals(payload)).toBe(true);
     socket.destroy();
   });
@@ -88,14 +92,7 @@ describe("TcpProxy", () => {
       socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     });
     cleanup.push(() => receiver.close());
-    let path: PathConfig = { up: {}, down: {} };
-    const proxy = new TcpProxy({
-      listen: "127.0.0.1:0",
-      upstream: receiver.address,
-      policy: { configure: () => path },
-    });
-    const address = await proxy.start();
-    cleanup.push(() => proxy.stop());
+    const { proxy, address, setPath } = await reconfigurableProxyTo(receiver.address);
     const socket = await dial(address);
     socket.end(payload);
     await waitFor(
@@ -103,13 +100,11 @@ describe("TcpProxy", () => {
       5000,
       "the first bytes through",
     );
-    path = { up: { impairment: { latencyMs: 2 } }, down: {} };
-    proxy.reconfigure();
+    setPath({ up: { impairment: { latencyMs: 2 } }, down: {} });
     const ended = once(upstreamSocket!, "end");
     upstreamSocket!.resume();
     await waitFor(() => proxy.stats().up.bytes > payload.length / 2, 20_000, "half the payload");
-    path = { up: {}, down: {} };
-    proxy.reconfigure();
+    setPath({ up: {}, down: {} });
     await withTimeout(ended, 20_000, "the whole payload at the upstream");
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
   });
