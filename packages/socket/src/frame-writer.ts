@@ -265,11 +265,7 @@ export class FrameWriter {
   #drainBacklog(): void {
     if (this.#closed) return;
     while (!this.#blocked && this.#backlog.length > 0) {
-      const count = this.#groupLength();
-      if (count > 1) {
-        this.#writeGroup(count);
-        continue;
-      }
+      if (this.#writeGroup()) continue;
       const chunk = this.#backlog.shift()!;
       this.#backlogBytes -= chunk.byteLength;
       this.#backlogFrames -= this.#backlogChunkFrames.shift()!;
@@ -278,28 +274,30 @@ export class FrameWriter {
   }
 
   /**
-   * How many of the backlog's first chunks go to the transport in one call: with `writev`, those up
-   * to and including the one that takes the group to a batch's size (a large payload and the batch
-   * holding its header then go out in one system call instead of two, and no call hands over much
-   * more than one `write` would); without it, one.
+   * Hands the backlog's first chunks to the transport in one `writev`: those up to and including the
+   * one that takes the group to a batch's size (a large payload and the batch holding its header then
+   * go out in one system call instead of two, and no call hands over much more than one `write`
+   * would). Returns false, writing nothing, when the transport has no `writev` or the first chunk
+   * would go alone.
    */
-  #groupLength(): number {
+  #writeGroup(): boolean {
     const backlog = this.#backlog;
-    if (backlog.length === 1 || this.#connection.writev === undefined) return 1;
+    if (backlog.length === 1 || this.#connection.writev === undefined) return false;
     let count = 0;
     let bytes = 0;
-    while (count < backlog.length && bytes < this.#batchSize) bytes += backlog[count++]!.byteLength;
-    return count;
-  }
-
-  /** Hands the backlog's first `count` chunks to the transport in one `writev`. */
-  #writeGroup(count: number): void {
-    const group = this.#backlog.splice(0, count);
     let frames = 0;
-    for (const chunkFrames of this.#backlogChunkFrames.splice(0, count)) frames += chunkFrames;
-    for (const chunk of group) this.#backlogBytes -= chunk.byteLength;
+    while (count < backlog.length && bytes < this.#batchSize) {
+      bytes += backlog[count]!.byteLength;
+      frames += this.#backlogChunkFrames[count]!;
+      count++;
+    }
+    if (count === 1) return false;
+    const group = backlog.splice(0, count);
+    this.#backlogChunkFrames.splice(0, count);
+    this.#backlogBytes -= bytes;
     this.#backlogFrames -= frames;
-    if (!this.#connection.writev!(group)) this.#blocked = true;
+    if (!this.#connection.writev(group)) this.#blocked = true;
+    return true;
   }
 
   #scheduleFlush(): void {
